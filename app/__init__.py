@@ -1,0 +1,86 @@
+"""Application factory: a short list of register steps."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+
+from app.config import ConfigError, build_config
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: dict | None = None) -> Flask:
+    check_checkout_layout()
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    app.config.update(build_config(app.instance_path, config))
+    app.instance_path = str(Path(app.config.get("INSTANCE_PATH") or app.instance_path))
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_template_helpers(app)
+    register_commands(app)
+    return app
+
+
+def check_checkout_layout() -> None:
+    """The app runs from a checkout (or an editable install): its folders must be there."""
+    missing = [
+        name for name in ("templates", "static", "migrations") if not (PROJECT_ROOT / name).is_dir()
+    ]
+    if missing:
+        raise ConfigError(
+            f"Missing {', '.join(missing)} beside the app package in {PROJECT_ROOT}: "
+            "run from a checkout of the repository (pip install -e .), not a wheel."
+        )
+
+
+def register_extensions(app: Flask) -> None:
+    from app import models  # noqa: F401  (every table on the metadata before Alembic looks)
+    from app.auth.sessions import load_user
+    from app.extensions import csrf, db, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please sign in to continue."
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+    login_manager.user_loader(load_user)
+
+
+def register_blueprints(app: Flask) -> None:
+    from app.auth.views import bp as auth_bp
+    from app.authors.views import bp as authors_bp
+    from app.main.views import bp as main_bp
+    from app.posts.views import bp as posts_bp
+    from app.tags.views import bp as tags_bp
+
+    for blueprint in (main_bp, auth_bp, posts_bp, tags_bp, authors_bp):
+        app.register_blueprint(blueprint)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from app.errors import register
+
+    register(app)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from app.templating import register
+
+    register(app)
+
+
+def register_commands(app: Flask) -> None:
+    from app.cli import register
+
+    register(app)

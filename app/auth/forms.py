@@ -1,0 +1,92 @@
+from __future__ import annotations
+
+import re
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, HiddenField, PasswordField, StringField
+from wtforms.validators import DataRequired, Email, Length, ValidationError
+
+from app.auth.passwords import MAX_LENGTH, MIN_LENGTH
+
+USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{2,29}$")
+RESERVED_USERNAMES = frozenset(
+    {
+        "admin",
+        "administrator",
+        "moderator",
+        "mod",
+        "staff",
+        "support",
+        "api",
+        "anonymous",
+        "deleted",
+        "system",
+        "root",
+        "new",
+        "edit",
+        "feed",
+        "me",
+    }
+)
+
+
+def strip_and_lower(value: str | None) -> str | None:
+    return value.strip().lower() if isinstance(value, str) else value
+
+
+class RegisterForm(FlaskForm):
+    email = EmailField(
+        "Email",
+        filters=[strip_and_lower],
+        validators=[
+            DataRequired("Enter your email address."),
+            Length(max=254),
+            Email("Enter a valid email address.", check_deliverability=False),
+        ],
+        description="Private: used to sign in, never shown to anyone.",
+    )
+    username = StringField(
+        "Public handle",
+        filters=[strip_and_lower],
+        validators=[DataRequired("Choose a public handle."), Length(min=3, max=30)],
+        description="3–30 letters, digits, - or _. Shown on your posts; "
+        "choose one that does not identify you.",
+    )
+    password = PasswordField(
+        "Password",
+        validators=[
+            DataRequired("Choose a password."),
+            Length(
+                min=MIN_LENGTH,
+                max=MAX_LENGTH,
+                message=f"Use {MIN_LENGTH} to {MAX_LENGTH} characters.",
+            ),
+        ],
+        description=f"At least {MIN_LENGTH} characters. A phrase of a few words works well.",
+    )
+    consent = BooleanField(
+        "I agree that this site stores what I post about my health to run this community.",
+        validators=[DataRequired("We need your consent to store health information.")],
+    )
+
+    def validate_username(self, field) -> None:
+        if not USERNAME_PATTERN.match(field.data or ""):
+            raise ValidationError(
+                "Use 3–30 lowercase letters, digits, - or _, starting with a letter or digit."
+            )
+        if field.data in RESERVED_USERNAMES:
+            raise ValidationError("That handle is reserved; please choose another.")
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(
+        "Email",
+        filters=[strip_and_lower],
+        validators=[DataRequired("Enter your email address."), Length(max=254)],
+    )
+    password = PasswordField(
+        "Password",
+        validators=[DataRequired("Enter your password."), Length(max=MAX_LENGTH)],
+    )
+    remember = BooleanField("Keep me signed in on this device")
+    next = HiddenField()

@@ -1,0 +1,70 @@
+"""Creating accounts and checking sign-ins. Functions flush; the request commits."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from app.auth.passwords import hash_password, needs_rehash, verify_password
+from app.db import utcnow
+from app.extensions import db
+from app.models import User
+from app.models.enums import ROLES
+
+
+class AccountError(ValueError):
+    """A reason an account cannot be created, keyed by the form field it concerns."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+
+
+def normalize_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def create_account(
+    *,
+    email: str,
+    username: str,
+    password: str,
+    role: str = "patient",
+    display_name: str | None = None,
+    consented: bool = False,
+) -> User:
+    email = normalize_email(email)
+    username = username.strip().lower()
+    if role not in ROLES:
+        raise AccountError("role", f"Unknown role {role!r}; choose one of {', '.join(ROLES)}.")
+    if db.session.scalar(select(User.id).where(User.email == email)) is not None:
+        raise AccountError("email", "An account with this email already exists. Try signing in.")
+    if db.session.scalar(select(User.id).where(User.username == username)) is not None:
+        raise AccountError("username", "That handle is taken; please choose another.")
+    user = User(
+        email=email,
+        username=username,
+        display_name=(display_name or username)[:80],
+        role=role,
+        password_hash=hash_password(password),
+        consented_at=utcnow() if consented else None,
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(user)
+    except IntegrityError:
+        raise AccountError(
+            "username", "That handle or email was just taken; please choose another."
+        ) from None
+    return user
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The member these credentials belong to, or None; the same work either way."""
+    user = db.session.scalar(select(User).where(User.email == normalize_email(email)))
+    if not verify_password(user.password_hash if user else None, password):
+        return None
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+        db.session.flush()
+    return user

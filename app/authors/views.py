@@ -1,0 +1,32 @@
+from __future__ import annotations
+
+from flask import Blueprint, abort, render_template
+from flask_login import current_user
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import User
+from app.posts.queries import paginate, published_by
+from app.web import page_number
+
+bp = Blueprint("authors", __name__, url_prefix="/authors")
+
+POSTS_PER_PAGE = 20
+
+
+def profile_is_public(author: User, published_total: int) -> bool:
+    """Membership alone hints at a health condition: a silent member has no public page."""
+    if current_user.is_authenticated and current_user.id == author.id:
+        return True
+    return published_total > 0 or author.role in ("provider", "moderator", "admin")
+
+
+@bp.get("/<username>")
+def show(username: str):
+    author = db.session.scalar(select(User).where(User.username == username.lower()))
+    if author is None:
+        abort(404)
+    posts = paginate(published_by(author), page_number(), POSTS_PER_PAGE)
+    if not profile_is_public(author, posts.total) or posts.page > posts.pages:
+        abort(404)
+    return render_template("authors/show.html", author=author, posts=posts)

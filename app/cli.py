@@ -1,0 +1,70 @@
+"""Flask commands: `flask --app wsgi seed-demo`, `flask --app wsgi users create ...`."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from app.auth.passwords import MAX_LENGTH, MIN_LENGTH
+from app.auth.services import AccountError, create_account
+from app.extensions import db
+from app.models.enums import ROLES
+
+users_cli = AppGroup("users", help="Manage member accounts.")
+
+
+@click.command("seed-demo")
+def seed_demo_command() -> None:
+    """Load the illustrative demo community, only into an empty database."""
+    from app.demo.loader import seed_demo
+
+    result = seed_demo()
+    db.session.commit()
+    if not result.created:
+        click.echo("Demo content not loaded: the database already has content.")
+        return
+    click.echo(f"Loaded {result.tags} tags and {result.posts} posts (illustrative, not advice).")
+    click.echo("Demo sign-ins (shown only this once; each password is random):")
+    for username, email, password in result.sign_ins:
+        click.echo(f"  {username:<18} {email:<34} {password}")
+
+
+@users_cli.command("create")
+@click.option("--email", required=True)
+@click.option("--username", required=True)
+@click.option("--role", type=click.Choice(ROLES), default="patient", show_default=True)
+@click.option("--display-name", default=None)
+def create_user_command(email: str, username: str, role: str, display_name: str | None) -> None:
+    """Create an account; the password is read from stdin (or asked for at a terminal)."""
+    password = read_password()
+    if not MIN_LENGTH <= len(password) <= MAX_LENGTH:
+        raise click.ClickException(f"The password must be {MIN_LENGTH} to {MAX_LENGTH} characters.")
+    try:
+        user = create_account(
+            email=email,
+            username=username,
+            password=password,
+            role=role,
+            display_name=display_name,
+            consented=True,
+        )
+    except AccountError as error:
+        raise click.ClickException(str(error)) from None
+    if role == "provider":
+        user.verification_state = "unverified"
+    db.session.commit()
+    click.echo(f"Created {role} @{user.username} (id {user.id}).")
+
+
+def read_password() -> str:
+    if sys.stdin.isatty():
+        return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+def register(app: Flask) -> None:
+    app.cli.add_command(seed_demo_command)
+    app.cli.add_command(users_cli)

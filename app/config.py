@@ -1,0 +1,131 @@
+"""Settings from environment variables, validated once at start-up."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import tempfile
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+SUPPORTED_DATABASES = ("sqlite", "postgresql")
+SEARCH_BACKENDS = ("whoosh", "postgres")
+SECRET_KEY_FILE = "secret_key"
+
+
+class ConfigError(RuntimeError):
+    """Configuration that must stop start-up, with a message a person can act on."""
+
+
+def build_config(instance_path: str, overrides: dict | None = None) -> dict:
+    """Read, default and validate every setting; raise ConfigError on the first bad one."""
+    overrides = overrides or {}
+    env = os.environ
+    instance = Path(overrides.get("INSTANCE_PATH") or instance_path)
+    ensure_writable_folder(instance, "instance folder")
+
+    config = {
+        "DATABASE_URL": env.get("DATABASE_URL") or f"sqlite:///{instance / 'community.db'}",
+        "SEARCH_BACKEND": env.get("SEARCH_BACKEND", "whoosh"),
+        "SEARCH_INDEX_DIR": env.get("SEARCH_INDEX_DIR") or str(instance / "search-index"),
+        "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "PORT": env.get("PORT", "5000"),
+        "SECRET_KEY": env.get("SECRET_KEY"),
+        "TRUSTED_PUBLISH_THRESHOLD": env.get("TRUSTED_PUBLISH_THRESHOLD", "3"),
+        "FLAG_HIDE_THRESHOLD": env.get("FLAG_HIDE_THRESHOLD", "3"),
+        "PASSWORD_HASH_PROFILE": env.get("PASSWORD_HASH_PROFILE", "strong"),
+    }
+    config.update(overrides)
+
+    config["SQLALCHEMY_DATABASE_URI"] = validate_database_url(config["DATABASE_URL"])
+    config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(config["SQLALCHEMY_DATABASE_URI"])
+    config["SEARCH_BACKEND"] = validate_choice(
+        "SEARCH_BACKEND", config["SEARCH_BACKEND"], SEARCH_BACKENDS
+    )
+    config["PASSWORD_HASH_PROFILE"] = validate_choice(
+        "PASSWORD_HASH_PROFILE", config["PASSWORD_HASH_PROFILE"], ("strong", "fast-for-tests")
+    )
+    for name in ("PORT", "TRUSTED_PUBLISH_THRESHOLD", "FLAG_HIDE_THRESHOLD"):
+        config[name] = validate_positive_int(name, config[name])
+    if not config["SECRET_KEY"]:
+        config["SECRET_KEY"] = load_or_create_secret_key(instance)
+    elif len(config["SECRET_KEY"]) < 32:
+        raise ConfigError("SECRET_KEY must be at least 32 characters; unset it to generate one.")
+
+    config.setdefault("SQLALCHEMY_TRACK_MODIFICATIONS", False)
+    config.setdefault("SESSION_COOKIE_HTTPONLY", True)
+    config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
+    config.setdefault("REMEMBER_COOKIE_HTTPONLY", True)
+    config.setdefault("REMEMBER_COOKIE_SAMESITE", "Lax")
+    config.setdefault("WTF_CSRF_TIME_LIMIT", None)
+    config.setdefault("MAX_CONTENT_LENGTH", 1024 * 1024)
+    return config
+
+
+def ensure_writable_folder(path: Path, label: str) -> None:
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(f"Cannot create the {label} {path}: {exc.strerror}.") from exc
+    if not os.access(path, os.W_OK | os.X_OK):
+        raise ConfigError(f"The {label} {path} is not writable by this user.")
+
+
+def validate_database_url(url: str) -> str:
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise ConfigError(
+            f"DATABASE_URL is not a database URL ({exc}). "
+            "Use e.g. sqlite:////path/to/community.db or postgresql+psycopg://user@host/db."
+        ) from exc
+    if parsed.get_backend_name() not in SUPPORTED_DATABASES:
+        raise ConfigError(
+            f"DATABASE_URL uses '{parsed.get_backend_name()}'; supported: sqlite, postgresql."
+        )
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        ensure_writable_folder(Path(parsed.database).resolve().parent, "database folder")
+    return url
+
+
+def engine_options(url: str) -> dict:
+    if make_url(url).get_backend_name() == "sqlite":
+        return {"connect_args": {"timeout": 5}}
+    return {"pool_pre_ping": True}
+
+
+def validate_choice(name: str, value: str, choices: tuple[str, ...]) -> str:
+    if value not in choices:
+        raise ConfigError(f"{name} must be one of {', '.join(choices)}; got {value!r}.")
+    return value
+
+
+def validate_positive_int(name: str, value: object) -> int:
+    try:
+        number = int(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise ConfigError(f"{name} must be a whole number; got {value!r}.") from None
+    if number < 1:
+        raise ConfigError(f"{name} must be at least 1; got {number}.")
+    return number
+
+
+def load_or_create_secret_key(instance: Path) -> str:
+    """Read the key kept in the instance folder, creating it once (atomic across processes)."""
+    path = instance / SECRET_KEY_FILE
+    if not path.exists():
+        fd, temp_name = tempfile.mkstemp(dir=instance, prefix=".secret-")
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_hex(32))
+        try:
+            os.link(temp_name, path)
+        except FileExistsError:
+            pass
+        finally:
+            os.unlink(temp_name)
+    key = path.read_text().strip()
+    if len(key) < 32:
+        raise ConfigError(f"{path} is empty or too short; delete it to generate a new key.")
+    return key

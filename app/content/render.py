@@ -1,0 +1,103 @@
+"""markdown-it-py (raw HTML off) -> bleach allowlist -> links with rel="nofollow ugc noopener"."""
+
+from __future__ import annotations
+
+import html
+import re
+
+import bleach
+from bleach.linkifier import Linker
+from markdown_it import MarkdownIt
+
+# Bump whenever the allowlist or the renderer's options change, then re-render stored HTML.
+MARKUP_VERSION = 1
+
+ALLOWED_TAGS = frozenset(
+    {
+        "a",
+        "abbr",
+        "b",
+        "blockquote",
+        "br",
+        "code",
+        "del",
+        "em",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "hr",
+        "i",
+        "li",
+        "ol",
+        "p",
+        "pre",
+        "s",
+        "strong",
+        "sub",
+        "sup",
+        "table",
+        "tbody",
+        "td",
+        "th",
+        "thead",
+        "tr",
+        "ul",
+    }
+)
+ALLOWED_ATTRIBUTES = {
+    "a": ["href", "title", "rel"],
+    "abbr": ["title"],
+    "th": ["align"],
+    "td": ["align"],
+    "ol": ["start"],
+}
+ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto"})
+LINK_REL = "nofollow ugc noopener"
+
+_markdown = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table")
+_markdown.enable("strikethrough")
+_cleaner = bleach.sanitizer.Cleaner(
+    tags=ALLOWED_TAGS,
+    attributes=ALLOWED_ATTRIBUTES,
+    protocols=ALLOWED_PROTOCOLS,
+    strip=True,
+    strip_comments=True,
+)
+_TAG = re.compile(r"<[^>]*>")
+_SPACE = re.compile(r"\s+")
+
+
+def _set_rel(attrs: dict, new: bool = False) -> dict:
+    attrs[(None, "rel")] = LINK_REL
+    return attrs
+
+
+_linker = Linker(callbacks=[_set_rel], skip_tags={"pre", "code"}, parse_email=False)
+
+
+def render_markdown(source: str) -> str:
+    """Render member Markdown to HTML that is safe to store and show as is."""
+    rendered = _markdown.render(source)
+    demoted = _demote_h1(rendered)
+    return _linker.linkify(_cleaner.clean(demoted))
+
+
+def _demote_h1(rendered: str) -> str:
+    """The page title is the only h1; a member's top heading becomes h2."""
+    return rendered.replace("<h1>", "<h2>").replace("</h1>", "</h2>")
+
+
+def plain_text(fragment: str) -> str:
+    """Text of an HTML fragment with tags dropped and whitespace folded."""
+    return _SPACE.sub(" ", html.unescape(_TAG.sub(" ", fragment))).strip()
+
+
+def summarize(fragment: str, limit: int = 280) -> str:
+    """A plain-text summary that ends on a word boundary."""
+    text = plain_text(fragment)
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1].rsplit(" ", 1)[0].rstrip(" ,;:.")
+    return cut + "…"

@@ -1,0 +1,79 @@
+"""Error pages: HTML for people, JSON for the API, never a stack trace."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+from flask import Flask, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+log = logging.getLogger(__name__)
+
+TITLES = {
+    400: "That request could not be handled",
+    403: "You do not have access to this page",
+    404: "Page not found",
+    405: "That action is not available here",
+    413: "That was too large",
+    429: "Too many requests",
+    500: "Something went wrong on our side",
+    503: "Temporarily unavailable",
+}
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def render_error(code: int, message: str, correlation_id: str | None = None):
+    title = TITLES.get(code, "Something went wrong")
+    if wants_json():
+        body = {"error": title, "message": message, "status": code}
+        if correlation_id:
+            body["correlation_id"] = correlation_id
+        return jsonify(body), code
+    return render_template(
+        "errors/error.html", code=code, title=title, message=message, correlation_id=correlation_id
+    ), code
+
+
+def register(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError):
+        return render_error(
+            400,
+            "Your form expired or was sent from elsewhere "
+            "(missing or invalid security token). Go back, reload the page "
+            "and try again; your text is still in your browser.",
+        )
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        if error.code and error.code >= 500:
+            return server_error(error)
+        return render_error(error.code or 400, error.description or "")
+
+    @app.errorhandler(Exception)
+    def server_error(error: Exception):
+        from app.extensions import db
+
+        correlation_id = uuid.uuid4().hex[:12]
+        original = getattr(error, "original_exception", None) or error
+        log.error(
+            "unhandled error %s on %s %s",
+            correlation_id,
+            request.method,
+            request.path,
+            exc_info=(type(original), original, original.__traceback__),
+        )
+        db.session.rollback()
+        return render_error(
+            500,
+            "The error has been logged. Please try again in a moment; "
+            f"if it keeps happening, quote reference {correlation_id}.",
+            correlation_id,
+        )
+
+    app.register_error_handler(InternalServerError, server_error)

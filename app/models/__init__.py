@@ -1,0 +1,19 @@
+"""Every model, imported here so Alembic and the app see one complete metadata."""
+
+from app.models.moderation import AppendOnlyError, Flag, ModerationEvent, SearchOutbox
+from app.models.posts import Comment, Post, Revision
+from app.models.tags import Tag, post_tags
+from app.models.users import User
+
+__all__ = [
+    "AppendOnlyError",
+    "Comment",
+    "Flag",
+    "ModerationEvent",
+    "Post",
+    "Revision",
+    "SearchOutbox",
+    "Tag",
+    "User",
+    "post_tags",
+]

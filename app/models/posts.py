@@ -1,0 +1,86 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.db import Base, TimestampMixin, utcnow
+from app.models.enums import CONTENT_STATES, POST_KINDS, in_list
+from app.models.tags import Tag, post_tags
+from app.models.users import User
+
+
+class Post(TimestampMixin, Base):
+    __tablename__ = "posts"
+    __table_args__ = (
+        CheckConstraint(in_list("kind", POST_KINDS), name="kind"),
+        CheckConstraint(in_list("status", CONTENT_STATES), name="status"),
+        Index("ix_posts_status_published_at", "status", "published_at"),
+        Index("ix_posts_author_status_published_at", "author_id", "status", "published_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    title: Mapped[str] = mapped_column(String(200))
+    slug: Mapped[str] = mapped_column(String(220), unique=True)
+    summary: Mapped[str] = mapped_column(String(320), default="")
+    body_source: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str] = mapped_column(Text)
+    markup_version: Mapped[int]
+    status: Mapped[str] = mapped_column(String(16), default="draft")
+    status_reason: Mapped[str | None] = mapped_column(String(1000))
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    published_at: Mapped[datetime | None]
+    edited_at: Mapped[datetime | None]
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    last_reviewed_at: Mapped[datetime | None]
+    external_id: Mapped[str | None] = mapped_column(String(120), unique=True)
+
+    author: Mapped[User] = relationship(foreign_keys=[author_id], lazy="raise")
+    reviewed_by: Mapped[User | None] = relationship(foreign_keys=[reviewed_by_id], lazy="raise")
+    tags: Mapped[list[Tag]] = relationship(secondary=post_tags, lazy="raise", order_by=Tag.name)
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == "published"
+
+    @property
+    def reading_minutes(self) -> int:
+        return max(1, round(len(self.body_source.split()) / 200))
+
+    def __repr__(self) -> str:
+        return f"<Post {self.id} {self.status} {self.slug}>"
+
+
+class Revision(Base):
+    """The title and body a post had before one edit."""
+
+    __tablename__ = "revisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"), index=True)
+    editor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    title: Mapped[str] = mapped_column(String(200))
+    body_source: Mapped[str] = mapped_column(Text)
+
+
+class Comment(TimestampMixin, Base):
+    __tablename__ = "comments"
+    __table_args__ = (
+        CheckConstraint(in_list("status", CONTENT_STATES), name="status"),
+        Index("ix_comments_post_status_created_at", "post_id", "status", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"))
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), index=True)
+    body_source: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str] = mapped_column(Text)
+    markup_version: Mapped[int]
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    status_reason: Mapped[str | None] = mapped_column(String(1000))
+    published_at: Mapped[datetime | None]
+
+    author: Mapped[User] = relationship(lazy="raise")

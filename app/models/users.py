@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.db import Base, utcnow
+from app.models.enums import ROLES, VERIFICATION_STATES, in_list
+
+
+class User(UserMixin, Base):
+    __tablename__ = "users"
+    __table_args__ = (
+        CheckConstraint(in_list("role", ROLES), name="role"),
+        CheckConstraint(in_list("verification_state", VERIFICATION_STATES), name="verification"),
+        CheckConstraint("email = lower(email)", name="email_lowercase"),
+        CheckConstraint("username = lower(username)", name="username_lowercase"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str | None] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    username: Mapped[str] = mapped_column(String(30), unique=True)
+    display_name: Mapped[str] = mapped_column(String(80))
+    role: Mapped[str] = mapped_column(String(16), default="patient")
+    bio_source: Mapped[str] = mapped_column(Text, default="")
+    bio_html: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    consented_at: Mapped[datetime | None]
+    suspended_until: Mapped[datetime | None]
+    suspension_reason: Mapped[str | None] = mapped_column(String(500))
+    approved_post_count: Mapped[int] = mapped_column(default=0)
+    session_version: Mapped[int] = mapped_column(default=1)
+
+    credentials: Mapped[str | None] = mapped_column(String(120))
+    specialty: Mapped[str | None] = mapped_column(String(120))
+    license_number: Mapped[str | None] = mapped_column(String(60))
+    verification_state: Mapped[str] = mapped_column(String(16), default="unverified")
+    verified_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    verified_at: Mapped[datetime | None]
+
+    @property
+    def is_verified_provider(self) -> bool:
+        return self.role == "provider" and self.verification_state == "verified"
+
+    @property
+    def is_moderator(self) -> bool:
+        return self.role in ("moderator", "admin")
+
+    def is_suspended(self, now: datetime | None = None) -> bool:
+        return self.suspended_until is not None and self.suspended_until > (now or utcnow())
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} @{self.username} {self.role}>"

@@ -8,6 +8,7 @@ import re
 import bleach
 from bleach.linkifier import Linker
 from markdown_it import MarkdownIt
+from markdown_it.common.utils import escapeHtml
 
 # Bump whenever the allowlist or the renderer's options change, then re-render stored HTML.
 MARKUP_VERSION = 1
@@ -58,6 +59,17 @@ LINK_REL = "nofollow ugc noopener"
 
 _markdown = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table")
 _markdown.enable("strikethrough")
+
+
+def _image_as_link(renderer, tokens, idx, options, env) -> str:
+    """Images are not embedded (a third-party image would tell its host who reads what)."""
+    token = tokens[idx]
+    alt = renderer.renderInlineAsText(token.children or [], options, env) or "image"
+    src = escapeHtml(str(token.attrGet("src") or ""))
+    return f'<a href="{src}">{escapeHtml(alt)} (image)</a>'
+
+
+_markdown.add_render_rule("image", _image_as_link)
 _cleaner = bleach.sanitizer.Cleaner(
     tags=ALLOWED_TAGS,
     attributes=ALLOWED_ATTRIBUTES,

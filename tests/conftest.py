@@ -1,0 +1,124 @@
+"""Fixtures in the Flask tutorial's style: a fresh app and database for every test."""
+
+from __future__ import annotations
+
+import contextvars
+import secrets
+
+import pytest
+from flask.testing import FlaskClient
+
+from app import create_app
+from app.auth.services import create_account
+from app.extensions import db
+from tests.helpers import PASSWORD, sign_in
+
+ENVIRONMENT_SETTINGS = (
+    "DATABASE_URL",
+    "SEARCH_BACKEND",
+    "SEARCH_INDEX_DIR",
+    "SECRET_KEY",
+    "PORT",
+    "RATELIMIT_STORAGE_URI",
+    "TRUSTED_PUBLISH_THRESHOLD",
+    "FLAG_HIDE_THRESHOLD",
+    "PASSWORD_HASH_PROFILE",
+)
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch):
+    """Settings from the developer's shell must not reach the tests."""
+    for name in ENVIRONMENT_SETTINGS:
+        monkeypatch.delenv(name, raising=False)
+
+
+def test_config(tmp_path, **extra) -> dict:
+    config = {
+        "TESTING": True,
+        "INSTANCE_PATH": str(tmp_path / "instance"),
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'test.db'}",
+        "SECRET_KEY": secrets.token_hex(32),
+        "PASSWORD_HASH_PROFILE": "fast-for-tests",
+    }
+    config.update(extra)
+    return config
+
+
+test_config.__test__ = False
+
+
+@pytest.fixture
+def app(tmp_path):
+    app = create_app(test_config(tmp_path))
+    with app.app_context():
+        db.create_all()
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+class RequestIsolatedClient(FlaskClient):
+    """Each request gets its own app context, `g` and database session, as on a server.
+
+    The test body keeps its own app context for setup and checks; without this, requests
+    would share the test's `g` (and so one cached CSRF token) and its database session.
+    """
+
+    def open(self, *args, **kwargs):
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
+@pytest.fixture
+def client(app):
+    app.test_client_class = RequestIsolatedClient
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+def make_user(username: str, role: str = "patient", **fields):
+    user = create_account(
+        email=f"{username}@example.org",
+        username=username,
+        password=PASSWORD,
+        role=role,
+        display_name=fields.pop("display_name", username.title()),
+        consented=True,
+    )
+    for name, value in fields.items():
+        setattr(user, name, value)
+    db.session.commit()
+    return user
+
+
+@pytest.fixture
+def users(app):
+    """One member of each role, committed."""
+    return {
+        "patient": make_user("pat"),
+        "other_patient": make_user("other"),
+        "provider": make_user(
+            "prov",
+            "provider",
+            verification_state="verified",
+            credentials="MD",
+            specialty="Hepatology",
+        ),
+        "moderator": make_user("modi", "moderator"),
+        "admin": make_user("root-admin", "admin"),
+    }
+
+
+@pytest.fixture
+def signed_in(client, users):
+    """Sign the test client in as a given role: signed_in('moderator')."""
+
+    def _sign_in(role: str):
+        sign_in(client, users[role].email)
+        return users[role]
+
+    return _sign_in

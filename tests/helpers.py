@@ -1,0 +1,72 @@
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from app.db import utcnow
+from app.extensions import db
+from app.models import Tag
+from app.posts.services import create_published_post
+
+PASSWORD = "correct horse battery staple"
+_CSRF = re.compile(
+    r'name="csrf_token" type="hidden" value="([^"]+)"|'
+    r'type="hidden" name="csrf_token" value="([^"]+)"|'
+    r'name="csrf_token" value="([^"]+)"'
+)
+
+
+def csrf_from(html: str) -> str:
+    match = _CSRF.search(html)
+    assert match, "no csrf_token field on the page"
+    return next(group for group in match.groups() if group)
+
+
+def post_form(client, page_url: str, data: dict, action_url: str | None = None, **kwargs):
+    """Load a form page, then submit it with its CSRF token, as a browser would."""
+    page = client.get(page_url)
+    token = csrf_from(page.get_data(as_text=True))
+    return client.post(action_url or page_url, data={**data, "csrf_token": token}, **kwargs)
+
+
+def sign_in(client, email: str, password: str = PASSWORD):
+    response = post_form(client, "/auth/login", {"email": email, "password": password})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return response
+
+
+def make_tag(slug: str, kind: str = "topic", name: str | None = None) -> Tag:
+    tag = Tag(
+        slug=slug,
+        name=name or slug.replace("-", " ").title(),
+        kind=kind,
+        description_source=f"About {slug}.",
+        description_html=f"<p>About {slug}.</p>",
+    )
+    db.session.add(tag)
+    db.session.flush()
+    return tag
+
+
+def make_post(
+    author,
+    title="A post about azathioprine",
+    status="published",
+    tags=(),
+    kind="experience",
+    body="Some **text** about my treatment.",
+    days_ago=1,
+):
+    post = create_published_post(
+        author=author,
+        kind=kind,
+        title=title,
+        body=body,
+        tags=list(tags),
+        published_at=utcnow() - timedelta(days=days_ago),
+    )
+    post.status = status
+    if status != "published":
+        post.published_at = None
+    db.session.commit()
+    return post

@@ -1,33 +1,11 @@
 from __future__ import annotations
 
-import re
-
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, Email, Length, ValidationError
 
 from app.auth.passwords import MAX_LENGTH, MIN_LENGTH
-
-USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{2,29}$")
-RESERVED_USERNAMES = frozenset(
-    {
-        "admin",
-        "administrator",
-        "moderator",
-        "mod",
-        "staff",
-        "support",
-        "api",
-        "anonymous",
-        "deleted",
-        "system",
-        "root",
-        "new",
-        "edit",
-        "feed",
-        "me",
-    }
-)
+from app.auth.services import username_problem
 
 
 def strip_and_lower(value: str | None) -> str | None:
@@ -70,12 +48,8 @@ class RegisterForm(FlaskForm):
     )
 
     def validate_username(self, field) -> None:
-        if not USERNAME_PATTERN.match(field.data or ""):
-            raise ValidationError(
-                "Use 3–30 lowercase letters, digits, - or _, starting with a letter or digit."
-            )
-        if field.data in RESERVED_USERNAMES:
-            raise ValidationError("That handle is reserved; please choose another.")
+        if problem := username_problem(field.data or ""):
+            raise ValidationError(problem)
 
 
 class LoginForm(FlaskForm):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -20,6 +22,37 @@ class AccountError(ValueError):
         self.field = field
 
 
+USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{2,29}$")
+RESERVED_USERNAMES = frozenset(
+    {
+        "admin",
+        "administrator",
+        "moderator",
+        "mod",
+        "staff",
+        "support",
+        "api",
+        "anonymous",
+        "deleted",
+        "system",
+        "root",
+        "new",
+        "edit",
+        "feed",
+        "me",
+    }
+)
+
+
+def username_problem(username: str) -> str | None:
+    """Why a public handle cannot be used, or None when it can."""
+    if not USERNAME_PATTERN.match(username):
+        return "Use 3–30 lowercase letters, digits, - or _, starting with a letter or digit."
+    if username in RESERVED_USERNAMES:
+        return "That handle is reserved; please choose another."
+    return None
+
+
 def normalize_email(email: str) -> str:
     return email.strip().lower()
 
@@ -35,6 +68,8 @@ def create_account(
 ) -> User:
     email = normalize_email(email)
     username = username.strip().lower()
+    if problem := username_problem(username):
+        raise AccountError("username", problem)
     if role not in ROLES:
         raise AccountError("role", f"Unknown role {role!r}; choose one of {', '.join(ROLES)}.")
     if db.session.scalar(select(User.id).where(User.email == email)) is not None:

@@ -26,7 +26,7 @@ def test_timestamps_are_timezone_aware_utc(app):
 
 
 def test_other_timezones_are_stored_as_utc(app):
-    user = make_user("tz")
+    user = make_user("tzone")
     user.suspended_until = datetime(2030, 1, 1, 12, 0, tzinfo=timezone(timedelta(hours=2)))
     db.session.commit()
     db.session.expire_all()

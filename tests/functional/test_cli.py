@@ -1,0 +1,159 @@
+from sqlalchemy import func, select
+
+from app.demo.loader import seed_demo
+from app.extensions import db
+from app.models import Post, Tag, User
+from tests.helpers import sign_in
+
+REQUIRED_TAGS = {
+    "azathioprine",
+    "autoimmune-hepatitis",
+    "crohns-disease",
+    "ulcerative-colitis",
+    "lupus",
+    "rheumatoid-arthritis",
+    "transplant",
+    "tpmt-testing",
+    "missed-doses",
+    "switching-medication",
+    "blood-tests",
+    "side-effects",
+}
+
+
+def test_users_create_reads_the_password_from_stdin(runner, client, app):
+    result = runner.invoke(
+        args=[
+            "users",
+            "create",
+            "--email",
+            "Mod@Example.org",
+            "--username",
+            "mod_one",
+            "--role",
+            "moderator",
+        ],
+        input="a moderator passphrase\n",
+    )
+    assert result.exit_code == 0, result.output
+    assert "Created moderator @mod_one" in result.output
+    user = db.session.scalar(select(User).where(User.username == "mod_one"))
+    assert (user.email, user.role) == ("mod@example.org", "moderator")
+    sign_in(client, "mod@example.org", "a moderator passphrase")
+
+
+def test_users_create_refuses_bad_input_clearly(runner, users):
+    short = runner.invoke(
+        args=[
+            "users",
+            "create",
+            "--email",
+            "a@example.org",
+            "--username",
+            "aaa",
+            "--role",
+            "admin",
+        ],
+        input="short\n",
+    )
+    assert short.exit_code != 0 and "12 to 128 characters" in short.output
+    role = runner.invoke(
+        args=[
+            "users",
+            "create",
+            "--email",
+            "a@example.org",
+            "--username",
+            "aaa",
+            "--role",
+            "overlord",
+        ],
+        input="a long passphrase ok\n",
+    )
+    assert role.exit_code != 0 and "overlord" in role.output
+    duplicate = runner.invoke(
+        args=[
+            "users",
+            "create",
+            "--email",
+            "PAT@example.org",
+            "--username",
+            "fresh",
+            "--role",
+            "provider",
+        ],
+        input="a long passphrase ok\n",
+    )
+    assert duplicate.exit_code != 0 and "already exists" in duplicate.output
+    handle = runner.invoke(
+        args=[
+            "users",
+            "create",
+            "--email",
+            "b@example.org",
+            "--username",
+            "Bad Handle!",
+            "--role",
+            "patient",
+        ],
+        input="a long passphrase ok\n",
+    )
+    assert handle.exit_code != 0 and "lowercase letters" in handle.output
+    assert db.session.scalar(select(func.count(User.id))) == len(users)
+
+
+def test_seed_demo_loads_a_whole_community_once(runner, app):
+    first = runner.invoke(args=["seed-demo"])
+    assert first.exit_code == 0, first.output
+    assert "Demo sign-ins" in first.output
+    assert set(db.session.scalars(select(Tag.slug))) >= REQUIRED_TAGS
+    posts = db.session.scalars(select(Post)).all()
+    assert len(posts) >= 40
+    assert {post.kind for post in posts} == {"experience", "question", "article"}
+    assert all(post.status == "published" for post in posts)
+    assert len({post.author_id for post in posts}) >= 8
+    authors = db.session.scalars(select(User)).all()
+    providers = [u for u in authors if u.is_verified_provider and u.credentials]
+    patients = [u for u in authors if u.role == "patient"]
+    assert len(providers) >= 2 and len(patients) >= 5
+    for tag in db.session.scalars(select(Tag)):
+        assert len(tag.description_source) > 150, tag.slug
+    assert all("not medical advice" in post.body_source.lower() for post in posts)
+
+    second = runner.invoke(args=["seed-demo"])
+    assert second.exit_code == 0
+    assert "already has content" in second.output
+    assert db.session.scalar(select(func.count(Post.id))) == len(posts)
+
+
+def test_demo_covers_the_topics_people_ask_about(app):
+    seed_demo()
+    db.session.commit()
+    titles_and_bodies = [
+        (post.title + " " + post.body_source).lower() for post in db.session.scalars(select(Post))
+    ]
+
+    def some_post(*words):
+        return any(all(word in text for word in words) for text in titles_and_bodies)
+
+    assert some_post("autoimmune hepatitis", "diagnos", "steroid", "azathioprine")
+    assert some_post("missed", "dose")
+    assert some_post("tpmt", "test")
+    assert some_post("mycophenolate", "switch")
+    assert some_post("blood test")
+    assert some_post("sun")
+
+
+def test_demo_passwords_are_random_and_work(runner, client, app):
+    result = seed_demo()
+    db.session.commit()
+    passwords = [password for _, _, password in result.sign_ins]
+    assert len(set(passwords)) == len(passwords)
+    assert all(len(password) >= 12 for password in passwords)
+    username, email, password = result.sign_ins[0]
+    sign_in(client, email, password)
+
+
+def test_demo_is_only_loaded_into_an_empty_database(app, users):
+    assert seed_demo().created is False
+    assert db.session.scalar(select(func.count(Post.id))) == 0

@@ -25,6 +25,7 @@ def create_app(config: dict | None = None) -> Flask:
     register_blueprints(app)
     register_errorhandlers(app)
     register_template_helpers(app)
+    register_page_cache(app)
     register_commands(app)
     return app
 
@@ -76,6 +77,12 @@ def register_errorhandlers(app: Flask) -> None:
 
 def register_template_helpers(app: Flask) -> None:
     from app.templating import register
+
+    register(app)
+
+
+def register_page_cache(app: Flask) -> None:
+    from app.cache import register
 
     register(app)
 

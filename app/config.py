@@ -36,6 +36,7 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
         "TRUSTED_PUBLISH_THRESHOLD": env.get("TRUSTED_PUBLISH_THRESHOLD", "3"),
         "FLAG_HIDE_THRESHOLD": env.get("FLAG_HIDE_THRESHOLD", "3"),
         "PASSWORD_HASH_PROFILE": env.get("PASSWORD_HASH_PROFILE", "strong"),
+        "PAGE_CACHE": env.get("PAGE_CACHE", "on"),
     }
     config.update(overrides)
 
@@ -47,6 +48,7 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
     config["PASSWORD_HASH_PROFILE"] = validate_choice(
         "PASSWORD_HASH_PROFILE", config["PASSWORD_HASH_PROFILE"], ("strong", "fast-for-tests")
     )
+    config["PAGE_CACHE"] = validate_switch("PAGE_CACHE", config["PAGE_CACHE"])
     for name in ("PORT", "TRUSTED_PUBLISH_THRESHOLD", "FLAG_HIDE_THRESHOLD"):
         config[name] = validate_positive_int(name, config[name])
     if not config["SECRET_KEY"]:
@@ -100,6 +102,15 @@ def validate_choice(name: str, value: str, choices: tuple[str, ...]) -> str:
     if value not in choices:
         raise ConfigError(f"{name} must be one of {', '.join(choices)}; got {value!r}.")
     return value
+
+
+def validate_switch(name: str, value: object) -> bool:
+    if isinstance(value, bool):
+        return value
+    switches = {"on": True, "1": True, "true": True, "off": False, "0": False, "false": False}
+    if str(value).lower() not in switches:
+        raise ConfigError(f"{name} must be on or off; got {value!r}.")
+    return switches[str(value).lower()]
 
 
 def validate_positive_int(name: str, value: object) -> int:

@@ -240,7 +240,7 @@ def wait_until_ready(server: Server, path: str) -> None:
     )
 
 
-def discover_pages(site: Server, hello: Server) -> list[Page]:
+def discover_pages(site: Server, hello: Server, uncached: Server) -> list[Page]:
     status, home = fetch(site, "/")
     if status != 200:
         raise BenchError(f"the site's home page answered {status}; cannot find a post link")
@@ -252,6 +252,9 @@ def discover_pages(site: Server, hello: Server) -> list[Page]:
         Page("home", site, "/"),
         Page("tag", site, TAG_PATH),
         Page("post", site, match.group(1)),
+        Page("home-nocache", uncached, "/"),
+        Page("tag-nocache", uncached, TAG_PATH),
+        Page("post-nocache", uncached, match.group(1)),
     ]
     for page in pages:
         page.status = warm_up(page)
@@ -529,10 +532,15 @@ def run_benchmark(args: argparse.Namespace, workdir: Path, servers: list[Server]
     servers.append(site)
     hello = start_server("hello", "bench.hello_app:app", env, workdir, extra)
     servers.append(hello)
+    uncached = start_server(
+        "site-nocache", "wsgi:app", {**env, "PAGE_CACHE": "off"}, workdir, extra
+    )
+    servers.append(uncached)
     wait_until_ready(site, "/healthz")
     wait_until_ready(hello, "/")
+    wait_until_ready(uncached, "/healthz")
 
-    pages = discover_pages(site, hello)
+    pages = discover_pages(site, hello, uncached)
     summaries = summarize(pages, measure(pages, args.seconds, args.rounds))
     rss = worker_rss_mb(site)
     problems = {server.name: log_problems(server) for server in servers}
@@ -541,6 +549,7 @@ def run_benchmark(args: argparse.Namespace, workdir: Path, servers: list[Server]
     print(format_table(summaries))
     print(f"\nmedians over {args.rounds} round(s) of {args.seconds} s per page")
     print("ratio = page req/s / hello req/s in the same round")
+    print("*-nocache: the same pages with the anonymous page cache off (PAGE_CACHE=off)")
     print(f"target: ratio >= {MIN_RATIO:.2f}\n")
     print(format_rss(rss))
     print_log_problems(problems)

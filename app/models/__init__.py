@@ -1,6 +1,6 @@
 """Every model, imported here so Alembic and the app see one complete metadata."""
 
-from app.models.moderation import AppendOnlyError, Flag, ModerationEvent, SearchOutbox
+from app.models.moderation import AppendOnlyError, Flag, ModerationEvent, SearchOutbox, SiteState
 from app.models.posts import Comment, Post, Revision
 from app.models.tags import Tag, post_tags
 from app.models.users import User
@@ -13,6 +13,7 @@ __all__ = [
     "Post",
     "Revision",
     "SearchOutbox",
+    "SiteState",
     "Tag",
     "User",
     "post_tags",

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-26 04:17:01.713032
+Create Date: 2026-11-26 04:24:38.548760
 
 """
 from alembic import op
@@ -31,6 +31,11 @@ def upgrade():
     with op.batch_alter_table('search_outbox', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_search_outbox_post_id'), ['post_id'], unique=False)
 
+    op.create_table('site_state',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('content_version', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_site_state'))
+    )
     op.create_table('tags',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('slug', sa.String(length=60), nullable=False),
@@ -200,6 +205,8 @@ def upgrade():
         batch_op.create_index('ix_flags_state_created_at', ['state', 'created_at'], unique=False)
 
     # ### end Alembic commands ###
+    site_state = sa.table("site_state", sa.column("id", sa.Integer), sa.column("content_version", sa.Integer))
+    op.bulk_insert(site_state, [{"id": 1, "content_version": 0}])
 
 
 def downgrade():
@@ -236,6 +243,7 @@ def downgrade():
     op.drop_table('moderation_events')
     op.drop_table('users')
     op.drop_table('tags')
+    op.drop_table('site_state')
     with op.batch_alter_table('search_outbox', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_search_outbox_post_id'))
 

@@ -1,0 +1,147 @@
+"""A cache of whole anonymous pages, exact to the last committed change.
+
+Every transaction that touches public content bumps `site_state.content_version` (in the same
+transaction, so every process and every node sees it at once). A cached page is served only
+while the version it was rendered at is still current, and only to a visitor who has no
+session cookie at all, so nothing personal can be in it or come out of it.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+
+from flask import Flask, Response, current_app, g, request
+from sqlalchemy import event, select, update
+from sqlalchemy.orm import Session
+
+from app.extensions import db
+from app.models import Comment, Post, SiteState, Tag, User
+
+PUBLIC_MODELS = (Post, Comment, Tag, User)
+CACHEABLE_ENDPOINTS = frozenset(
+    {"main.home", "tags.index", "tags.show", "posts.show", "authors.show"}
+)
+MAX_ENTRIES = 2000
+MAX_BODY_BYTES = 512 * 1024
+CHANGED_KEY = "public_content_changed"
+
+
+@dataclass(frozen=True)
+class CachedPage:
+    version: int
+    body: bytes
+    content_type: str
+
+
+class PageCache:
+    def __init__(self, max_entries: int = MAX_ENTRIES):
+        self._pages: OrderedDict[str, CachedPage] = OrderedDict()
+        self._lock = threading.Lock()
+        self._max_entries = max_entries
+
+    def get(self, key: str, version: int) -> CachedPage | None:
+        with self._lock:
+            page = self._pages.get(key)
+            if page is None or page.version != version:
+                return None
+            self._pages.move_to_end(key)
+            return page
+
+    def put(self, key: str, page: CachedPage) -> None:
+        with self._lock:
+            self._pages[key] = page
+            self._pages.move_to_end(key)
+            while len(self._pages) > self._max_entries:
+                self._pages.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._pages.clear()
+
+
+def mark_public_content_changed(session: Session) -> None:
+    """For changes made with bulk statements, which the flush hook cannot see."""
+    session.info[CHANGED_KEY] = True
+
+
+@event.listens_for(Session, "before_flush")
+def _note_public_changes(session: Session, flush_context, instances) -> None:
+    if any(
+        isinstance(obj, PUBLIC_MODELS) for obj in (*session.new, *session.dirty, *session.deleted)
+    ):
+        session.info[CHANGED_KEY] = True
+
+
+@event.listens_for(Session, "before_commit")
+def _bump_version(session: Session) -> None:
+    if not session.info.pop(CHANGED_KEY, False):
+        return
+    result = session.execute(
+        update(SiteState)
+        .where(SiteState.id == 1)
+        .values(content_version=SiteState.content_version + 1)
+    )
+    if result.rowcount == 0:
+        session.add(SiteState(id=1, content_version=1))
+        session.flush()
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_changes(session: Session) -> None:
+    session.info.pop(CHANGED_KEY, None)
+
+
+def content_version() -> int:
+    return db.session.scalar(select(SiteState.content_version).where(SiteState.id == 1)) or 0
+
+
+def _cache_key() -> str | None:
+    if request.method != "GET" or request.endpoint not in CACHEABLE_ENDPOINTS:
+        return None
+    if request.cookies:
+        return None
+    return request.full_path
+
+
+def serve_from_cache():
+    key = _cache_key()
+    if key is None:
+        return None
+    version = content_version()
+    page = current_app.extensions["page_cache"].get(key, version)
+    if page is None:
+        g.page_cache_key, g.page_cache_version = key, version
+        return None
+    response = Response(page.body, content_type=page.content_type)
+    response.headers["X-Page-Cache"] = "hit"
+    response.vary.add("Cookie")
+    return response
+
+
+def store_in_cache(response: Response) -> Response:
+    key = g.get("page_cache_key")
+    if key is None:
+        return response
+    response.vary.add("Cookie")
+    cacheable = (
+        response.status_code == 200
+        and "Set-Cookie" not in response.headers
+        and not response.direct_passthrough
+        and response.content_length is not None
+        and response.content_length <= MAX_BODY_BYTES
+    )
+    if cacheable:
+        current_app.extensions["page_cache"].put(
+            key, CachedPage(g.page_cache_version, response.get_data(), response.content_type)
+        )
+        response.headers["X-Page-Cache"] = "miss"
+    return response
+
+
+def register(app: Flask) -> None:
+    app.extensions["page_cache"] = PageCache()
+    if app.config.get("PAGE_CACHE", True):
+        app.before_request(serve_from_cache)
+        app.after_request(store_in_cache)

@@ -1,0 +1,70 @@
+from app.extensions import db
+from app.models import Post
+from tests.conftest import make_user
+from tests.helpers import make_post, make_tag, sign_in
+
+
+def test_anonymous_pages_are_served_from_cache_until_content_changes(client, app):
+    author = make_user("cached_author")
+    tag = make_tag("azathioprine")
+    post = make_post(author, title="First cached title", tags=[tag])
+    first = client.get("/tags/azathioprine")
+    second = client.get("/tags/azathioprine")
+    assert first.headers["X-Page-Cache"] == "miss"
+    assert second.headers["X-Page-Cache"] == "hit"
+    assert second.data == first.data
+    assert "Cookie" in second.headers["Vary"]
+
+    db.session.get(Post, post.id).status = "removed"
+    db.session.commit()
+    after = client.get("/tags/azathioprine")
+    assert after.headers["X-Page-Cache"] == "miss"
+    assert b"First cached title" not in after.data
+
+
+def test_a_change_made_by_another_process_invalidates_the_cache(client, app, tmp_path):
+    import sqlite3
+
+    author = make_user("other_proc")
+    make_post(author, title="Seen by everyone")
+    client.get("/")
+    assert client.get("/").headers["X-Page-Cache"] == "hit"
+    path = app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///")
+    with sqlite3.connect(path) as other:
+        other.execute("UPDATE posts SET status = 'hidden'")
+        other.execute("UPDATE site_state SET content_version = content_version + 1")
+    response = client.get("/")
+    assert response.headers["X-Page-Cache"] == "miss"
+    assert b"Seen by everyone" not in response.data
+
+
+def test_signed_in_members_never_get_or_fill_cached_pages(client, users):
+    client.get("/")
+    sign_in(client, "pat@example.org")
+    response = client.get("/")
+    assert "X-Page-Cache" not in response.headers
+    assert b"@pat" in response.data
+
+
+def test_visitors_with_any_cookie_bypass_the_cache(client, app):
+    client.get("/")
+    client.set_cookie("session", "something")
+    assert "X-Page-Cache" not in client.get("/").headers
+
+
+def test_error_pages_are_not_cached(client, app):
+    client.get("/tags/missing")
+    assert "X-Page-Cache" not in client.get("/tags/missing").headers
+
+
+def test_the_cache_can_be_switched_off(tmp_path):
+    from app import create_app
+    from tests.conftest import test_config
+
+    app = create_app(test_config(tmp_path, PAGE_CACHE=False))
+    with app.app_context():
+        db.create_all()
+        client = app.test_client()
+        client.get("/")
+        assert "X-Page-Cache" not in client.get("/").headers
+        db.engine.dispose()

@@ -59,13 +59,15 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from app.account.views import bp as account_bp
     from app.auth.views import bp as auth_bp
     from app.authors.views import bp as authors_bp
     from app.main.views import bp as main_bp
+    from app.moderation.views import bp as moderation_bp
     from app.posts.views import bp as posts_bp
     from app.tags.views import bp as tags_bp
 
-    for blueprint in (main_bp, auth_bp, posts_bp, tags_bp, authors_bp):
+    for blueprint in (main_bp, auth_bp, posts_bp, tags_bp, authors_bp, account_bp, moderation_bp):
         app.register_blueprint(blueprint)
 
 

@@ -14,6 +14,15 @@ ROLE_LABELS = {
     "admin": "Admin",
 }
 KIND_LABELS = {"experience": "Experience", "question": "Question", "article": "Article"}
+STATUS_LABELS = {
+    "draft": "Draft",
+    "pending": "Waiting for review",
+    "published": "Published",
+    "rejected": "Not approved",
+    "hidden": "Hidden while reviewed",
+    "removed": "Removed",
+    "deleted": "Withdrawn",
+}
 DISCLAIMER = (
     "Shared for discussion and education; not medical advice. Do not start, stop or change a "
     "medicine without talking to your own care team. In an emergency, call your local "
@@ -34,10 +43,33 @@ def stored_html(value: str) -> Markup:
     return Markup(value)
 
 
+def unread_notifications() -> int:
+    from flask_login import current_user
+    from sqlalchemy import func, select
+
+    from app.extensions import db
+    from app.models import Notification
+
+    if not current_user.is_authenticated:
+        return 0
+    return (
+        db.session.scalar(
+            select(func.count(Notification.id)).where(
+                Notification.user_id == current_user.id, Notification.read_at.is_(None)
+            )
+        )
+        or 0
+    )
+
+
 def register(app: Flask) -> None:
     app.jinja_env.filters.update(date=format_date, isodate=iso_datetime, stored_html=stored_html)
     app.jinja_env.globals.update(
-        ROLE_LABELS=ROLE_LABELS, KIND_LABELS=KIND_LABELS, DISCLAIMER=DISCLAIMER
+        ROLE_LABELS=ROLE_LABELS,
+        KIND_LABELS=KIND_LABELS,
+        DISCLAIMER=DISCLAIMER,
+        STATUS_LABELS=STATUS_LABELS,
+        unread_notifications=unread_notifications,
     )
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

@@ -1,6 +1,13 @@
 """Every model, imported here so Alembic and the app see one complete metadata."""
 
-from app.models.moderation import AppendOnlyError, Flag, ModerationEvent, SearchOutbox, SiteState
+from app.models.moderation import (
+    AppendOnlyError,
+    Flag,
+    ModerationEvent,
+    Notification,
+    SearchOutbox,
+    SiteState,
+)
 from app.models.posts import Comment, Post, Revision
 from app.models.tags import Tag, post_tags
 from app.models.users import User
@@ -10,6 +17,7 @@ __all__ = [
     "Comment",
     "Flag",
     "ModerationEvent",
+    "Notification",
     "Post",
     "Revision",
     "SearchOutbox",

@@ -97,6 +97,20 @@ class SearchOutbox(Base):
     last_error: Mapped[str | None] = mapped_column(String(500))
 
 
+class Notification(Base):
+    """An in-site message to one member, e.g. that a moderator decided on their post."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (Index("ix_notifications_user_read", "user_id", "read_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    message: Mapped[str] = mapped_column(String(1500))
+    link: Mapped[str] = mapped_column(String(300), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    read_at: Mapped[datetime | None]
+
+
 class SiteState(Base):
     """One row: a counter bumped in every transaction that changes public content."""
 

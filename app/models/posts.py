@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
@@ -36,6 +37,7 @@ class Post(TimestampMixin, Base):
     reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     last_reviewed_at: Mapped[datetime | None]
     external_id: Mapped[str | None] = mapped_column(String(120), unique=True)
+    findings: Mapped[str] = mapped_column(Text, default="[]")
 
     author: Mapped[User] = relationship(foreign_keys=[author_id], lazy="raise")
     reviewed_by: Mapped[User | None] = relationship(foreign_keys=[reviewed_by_id], lazy="raise")
@@ -44,6 +46,10 @@ class Post(TimestampMixin, Base):
     @property
     def is_published(self) -> bool:
         return self.status == "published"
+
+    @property
+    def finding_list(self) -> list[dict]:
+        return json.loads(self.findings or "[]")
 
     @property
     def reading_minutes(self) -> int:
@@ -82,5 +88,11 @@ class Comment(TimestampMixin, Base):
     status: Mapped[str] = mapped_column(String(16), default="pending")
     status_reason: Mapped[str | None] = mapped_column(String(1000))
     published_at: Mapped[datetime | None]
+    findings: Mapped[str] = mapped_column(Text, default="[]")
 
     author: Mapped[User] = relationship(lazy="raise")
+    post: Mapped[Post] = relationship(lazy="raise")
+
+    @property
+    def finding_list(self) -> list[dict]:
+        return json.loads(self.findings or "[]")

@@ -12,7 +12,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
-from app.models import Post, Tag, User, post_tags
+from app.models import Comment, Post, Tag, User, post_tags
 
 PUBLIC_STATUS = "published"
 
@@ -52,9 +52,9 @@ def can_view(post: Post, viewer: User | None) -> bool:
         return True
     if viewer is None or not viewer.is_authenticated:
         return False
-    if viewer.is_moderator:
-        return post.status != "deleted" or post.author_id == viewer.id
-    return post.author_id == viewer.id
+    if post.status == "deleted":
+        return False
+    return viewer.is_moderator or post.author_id == viewer.id
 
 
 def viewable_post(post_id: int, viewer: User | None) -> Post | None:
@@ -106,4 +106,35 @@ def published_count_by(author: User) -> int:
             )
         )
         or 0
+    )
+
+
+def visible_comments(post: Post, viewer: User | None) -> list[Comment]:
+    """Published replies, plus the viewer's own unpublished ones (and all, for moderators)."""
+    query = (
+        select(Comment)
+        .where(Comment.post_id == post.id)
+        .options(selectinload(Comment.author))
+        .order_by(Comment.created_at, Comment.id)
+    )
+    signed_in = viewer is not None and viewer.is_authenticated
+    if signed_in and viewer.is_moderator:
+        query = query.where(Comment.status != "deleted")
+    elif signed_in:
+        query = query.where(
+            (Comment.status == PUBLIC_STATUS)
+            | ((Comment.author_id == viewer.id) & (Comment.status != "deleted"))
+        )
+    else:
+        query = query.where(Comment.status == PUBLIC_STATUS)
+    return list(db.session.scalars(query))
+
+
+def posts_by_author_any_status(author: User) -> Select:
+    """Everything a member wrote except what they withdrew: their own posts page."""
+    return (
+        select(Post)
+        .where(Post.author_id == author.id, Post.status != "deleted")
+        .options(selectinload(Post.tags), selectinload(Post.author))
+        .order_by(Post.updated_at.desc(), Post.id.desc())
     )

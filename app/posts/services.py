@@ -1,14 +1,98 @@
-"""Writing posts. Functions change the session and flush; the caller commits."""
+"""Writing posts and comments. Functions change the session and flush; the caller commits."""
 
 from __future__ import annotations
 
-from datetime import datetime
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
+from app.cache import mark_public_content_changed
 from app.content import MARKUP_VERSION, render_markdown, slugify, summarize
+from app.content.screening import screen
+from app.db import utcnow
 from app.extensions import db
-from app.models import Post, SearchOutbox, Tag, User
+from app.models import Comment, Post, Revision, SearchOutbox, Tag, User
+from app.models.enums import POST_KINDS
+from app.moderation import service
+from app.moderation.service import ModerationError
+
+TITLE_MIN, TITLE_MAX = 5, 200
+BODY_MIN, BODY_MAX = 20, 50_000
+COMMENT_MIN, COMMENT_MAX = 2, 10_000
+MAX_TAGS = 6
+DUPLICATE_WINDOW = timedelta(minutes=10)
+
+
+class PostInputError(ValueError):
+    """Input that cannot be saved, keyed by the form field it concerns."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+
+
+@dataclass(frozen=True)
+class Rendered:
+    html: str
+    summary: str
+    findings: list[dict]
+
+
+def ensure_can_write(user: User) -> None:
+    if user.is_suspended():
+        until = user.suspended_until.strftime("%-d %B %Y")
+        raise ModerationError(
+            f"Your account is suspended until {until}: {user.suspension_reason or 'no reason'}. "
+            "You can read, but not post, comment or flag until then.",
+            403,
+        )
+
+
+def parse_tag_slugs(raw: str) -> list[str]:
+    slugs = []
+    for part in (raw or "").split(","):
+        slug = part.strip().lower()
+        if slug and slug not in slugs:
+            slugs.append(slug)
+    return slugs
+
+
+def resolve_tags(raw: str) -> list[Tag]:
+    slugs = parse_tag_slugs(raw)
+    if len(slugs) > MAX_TAGS:
+        raise PostInputError("tags", f"Choose at most {MAX_TAGS} tags.")
+    tags = {tag.slug: tag for tag in db.session.scalars(select(Tag).where(Tag.slug.in_(slugs)))}
+    unknown = [slug for slug in slugs if slug not in tags]
+    if unknown:
+        raise PostInputError(
+            "tags", "Unknown tags: " + ", ".join(unknown[:10]) + ". Choose from the existing tags."
+        )
+    return [tags[slug] for slug in slugs]
+
+
+def check_post_input(author: User, kind: str, title: str, body: str) -> None:
+    if kind not in POST_KINDS:
+        raise PostInputError("kind", "Choose experience, question or article.")
+    if kind == "article" and not (author.is_verified_provider or author.is_moderator):
+        raise PostInputError(
+            "kind",
+            "Articles are for verified providers. Share it as an "
+            "experience or a question, or apply for verification.",
+        )
+    if not TITLE_MIN <= len(title) <= TITLE_MAX:
+        raise PostInputError("title", f"Use {TITLE_MIN} to {TITLE_MAX} characters for the title.")
+    if not BODY_MIN <= len(body) <= BODY_MAX:
+        raise PostInputError("body", f"Write {BODY_MIN} to {BODY_MAX:,} characters.")
+
+
+def render_for(author: User, title: str, body: str) -> Rendered:
+    """The stored HTML and the findings a moderator should see, from one pass."""
+    html = render_markdown(body)
+    include_links = not service.is_trusted(author)
+    findings = [f.as_dict() for f in screen(f"{title}\n{body}", include_links=include_links)]
+    return Rendered(html=html, summary=summarize(html), findings=findings)
 
 
 def unique_post_slug(title: str) -> str:
@@ -26,6 +110,122 @@ def unique_post_slug(title: str) -> str:
     return f"{base}-{suffix}"
 
 
+def recent_duplicate(author: User, title: str, body: str) -> Post | None:
+    """The same post sent twice (a double click, a resent form) within a few minutes."""
+    return db.session.scalar(
+        select(Post)
+        .where(
+            Post.author_id == author.id,
+            Post.title == title,
+            Post.body_source == body,
+            Post.created_at >= utcnow() - DUPLICATE_WINDOW,
+            Post.status != "deleted",
+        )
+        .limit(1)
+    )
+
+
+def create_post(
+    *, author: User, kind: str, title: str, body: str, tags: list[Tag], submit: bool
+) -> Post:
+    """A new post: kept as a draft, or submitted (published at once when trusted)."""
+    ensure_can_write(author)
+    title, body = title.strip(), body.strip()
+    check_post_input(author, kind, title, body)
+    rendered = render_for(author, title, body)
+    post = Post(
+        author=author,
+        kind=kind,
+        title=title,
+        slug=unique_post_slug(title),
+        summary=rendered.summary,
+        body_source=body,
+        body_html=rendered.html,
+        markup_version=MARKUP_VERSION,
+        status="draft",
+        tags=tags,
+        findings=json.dumps(rendered.findings),
+    )
+    db.session.add(post)
+    db.session.flush()
+    if submit:
+        submit_post(post, author)
+    return post
+
+
+def submit_post(post: Post, author: User) -> None:
+    """Publish directly when the author is trusted and nothing needs a look; else queue it."""
+    ensure_can_write(author)
+    needs_review = bool(post.finding_list) or not service.is_trusted(author)
+    service.apply(post, "submit" if needs_review else "publish", author)
+
+
+def update_post(
+    post: Post, *, editor: User, kind: str, title: str, body: str, tags: list[Tag], submit: bool
+) -> Post:
+    """Edit by the author: keep a revision, re-render, and re-queue when it needs a look."""
+    ensure_can_write(editor)
+    if editor.id != post.author_id:
+        raise ModerationError("Only the author can edit a post.", 403)
+    if post.status in ("removed", "deleted", "hidden"):
+        raise ModerationError(f"This post is {post.status} and can no longer be edited.", 409)
+    title, body = title.strip(), body.strip()
+    check_post_input(editor, kind, title, body)
+    if (title, body) != (post.title, post.body_source):
+        db.session.add(
+            Revision(
+                post_id=post.id, editor_id=editor.id, title=post.title, body_source=post.body_source
+            )
+        )
+        if post.published_at is not None:
+            post.edited_at = utcnow()
+    rendered = render_for(editor, title, body)
+    post.kind, post.title, post.body_source, post.tags = kind, title, body, tags
+    post.body_html, post.summary = rendered.html, rendered.summary
+    post.markup_version = MARKUP_VERSION
+    post.findings = json.dumps(rendered.findings)
+    db.session.flush()
+    if post.status == "published":
+        if rendered.findings or not service.is_trusted(editor):
+            service.apply(post, "resubmit", editor)
+        else:
+            db.session.add(SearchOutbox(post_id=post.id, operation="index"))
+            mark_public_content_changed(db.session)
+    elif submit and post.status in ("draft", "rejected"):
+        submit_post(post, editor)
+    return post
+
+
+def withdraw(item: Post | Comment, author: User) -> None:
+    if item.author_id != author.id:
+        raise ModerationError("Only the author can withdraw this.", 403)
+    service.apply(item, "withdraw", author)
+
+
+def create_comment(*, post: Post, author: User, body: str) -> Comment:
+    ensure_can_write(author)
+    if post.status != "published":
+        raise ModerationError("Comments are open on published posts only.", 409)
+    body = body.strip()
+    if not COMMENT_MIN <= len(body) <= COMMENT_MAX:
+        raise PostInputError("body", f"Write {COMMENT_MIN} to {COMMENT_MAX:,} characters.")
+    rendered = render_for(author, "", body)
+    comment = Comment(
+        post_id=post.id,
+        author_id=author.id,
+        body_source=body,
+        body_html=rendered.html,
+        markup_version=MARKUP_VERSION,
+        status="draft",
+        findings=json.dumps(rendered.findings),
+    )
+    db.session.add(comment)
+    db.session.flush()
+    needs_review = bool(rendered.findings) or not service.is_trusted(author)
+    service.apply(comment, "submit" if needs_review else "publish", author)
+    return comment
+
+
 def create_published_post(
     *,
     author: User,
@@ -35,6 +235,7 @@ def create_published_post(
     tags: list[Tag],
     published_at: datetime,
     reviewed_by: User | None = None,
+    external_id: str | None = None,
 ) -> Post:
     """A post that is public at once: for demo content and imports, not member submissions."""
     html = render_markdown(body)
@@ -54,6 +255,7 @@ def create_published_post(
         published_at=published_at,
         reviewed_by=reviewed_by,
         last_reviewed_at=published_at if reviewed_by else None,
+        external_id=external_id,
     )
     db.session.add(post)
     db.session.flush()

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-26 04:24:38.548760
+Create Date: 2026-11-26 04:29:51.641407
 
 """
 from alembic import op
@@ -101,6 +101,19 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_moderation_events_created_at'), ['created_at'], unique=False)
         batch_op.create_index('ix_moderation_events_target', ['target_type', 'target_id'], unique=False)
 
+    op.create_table('notifications',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('message', sa.String(length=1500), nullable=False),
+    sa.Column('link', sa.String(length=300), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('read_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_notifications_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_notifications'))
+    )
+    with op.batch_alter_table('notifications', schema=None) as batch_op:
+        batch_op.create_index('ix_notifications_user_read', ['user_id', 'read_at'], unique=False)
+
     op.create_table('posts',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('kind', sa.String(length=16), nullable=False),
@@ -118,6 +131,7 @@ def upgrade():
     sa.Column('reviewed_by_id', sa.Integer(), nullable=True),
     sa.Column('last_reviewed_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('external_id', sa.String(length=120), nullable=True),
+    sa.Column('findings', sa.Text(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.CheckConstraint("kind IN ('experience', 'question', 'article')", name=op.f('ck_posts_kind')),
@@ -142,6 +156,7 @@ def upgrade():
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('status_reason', sa.String(length=1000), nullable=True),
     sa.Column('published_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('findings', sa.Text(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.CheckConstraint("status IN ('draft', 'pending', 'published', 'rejected', 'hidden', 'removed', 'deleted')", name=op.f('ck_comments_status')),
@@ -235,6 +250,10 @@ def downgrade():
         batch_op.drop_index('ix_posts_author_status_published_at')
 
     op.drop_table('posts')
+    with op.batch_alter_table('notifications', schema=None) as batch_op:
+        batch_op.drop_index('ix_notifications_user_read')
+
+    op.drop_table('notifications')
     with op.batch_alter_table('moderation_events', schema=None) as batch_op:
         batch_op.drop_index('ix_moderation_events_target')
         batch_op.drop_index(batch_op.f('ix_moderation_events_created_at'))

@@ -11,7 +11,7 @@ from flask.testing import FlaskClient
 from app import create_app
 from app.auth.services import create_account
 from app.extensions import db
-from tests.helpers import PASSWORD, sign_in
+from tests.helpers import PASSWORD, sign_in, sign_out
 
 ENVIRONMENT_SETTINGS = (
     "DATABASE_URL",
@@ -66,7 +66,9 @@ class RequestIsolatedClient(FlaskClient):
     """
 
     def open(self, *args, **kwargs):
-        return contextvars.Context().run(super().open, *args, **kwargs)
+        response = contextvars.Context().run(super().open, *args, **kwargs)
+        db.session.expire_all()
+        return response
 
 
 @pytest.fixture
@@ -118,6 +120,7 @@ def signed_in(client, users):
     """Sign the test client in as a given role: signed_in('moderator')."""
 
     def _sign_in(role: str):
+        sign_out(client)
         sign_in(client, users[role].email)
         return users[role]
 

@@ -35,6 +35,12 @@ def sign_in(client, email: str, password: str = PASSWORD):
     return response
 
 
+def sign_out(client) -> None:
+    page = client.get("/").get_data(as_text=True)
+    if "Sign out" in page:
+        client.post("/auth/logout", data={"csrf_token": csrf_from(page)})
+
+
 def make_tag(slug: str, kind: str = "topic", name: str | None = None) -> Tag:
     tag = Tag(
         slug=slug,

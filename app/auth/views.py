@@ -7,6 +7,7 @@ from app.auth.forms import LoginForm, RegisterForm
 from app.auth.services import AccountError, authenticate, create_account
 from app.extensions import db
 from app.security import safe_next
+from app.web import add_form_error
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
@@ -33,7 +34,7 @@ def register():
                 consented=form.consent.data,
             )
         except AccountError as error:
-            getattr(form, error.field).errors.append(str(error))
+            add_form_error(form, error.field, str(error))
         else:
             db.session.commit()
             start_session(user)
@@ -55,7 +56,7 @@ def login():
             db.session.commit()
             start_session(user, remember=form.remember.data)
             return redirect(destination)
-        form.password.errors.append(SIGN_IN_FAILED)
+        add_form_error(form, "password", SIGN_IN_FAILED)
     status = 400 if form.is_submitted() else 200
     return render_template("auth/login.html", form=form), status
 

@@ -91,9 +91,12 @@ _linker = Linker(callbacks=[_set_rel], skip_tags={"pre", "code"}, parse_email=Fa
 
 def render_markdown(source: str) -> str:
     """Render member Markdown to HTML that is safe to store and show as is."""
-    rendered = _markdown.render(source)
-    demoted = _demote_h1(rendered)
-    return _linker.linkify(_cleaner.clean(demoted))
+    return sanitize_html(_demote_h1(_markdown.render(source)))
+
+
+def sanitize_html(fragment: str) -> str:
+    """Keep only allowlisted tags, attributes and URL schemes; mark links as user content."""
+    return _linker.linkify(_cleaner.clean(fragment))
 
 
 def _demote_h1(rendered: str) -> str:

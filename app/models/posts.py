@@ -52,6 +52,11 @@ class Post(TimestampMixin, Base):
         return json.loads(self.findings or "[]")
 
     @property
+    def path(self) -> str:
+        """The canonical page of the post (usable outside a request, e.g. in notifications)."""
+        return f"/posts/{self.id}/{self.slug}"
+
+    @property
     def reading_minutes(self) -> int:
         return max(1, round(len(self.body_source.split()) / 200))
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import current_app, url_for
+from flask import current_app
 from sqlalchemy import func, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -165,7 +165,7 @@ def notify_author(item: Item, action: str) -> None:
         Notification(
             user_id=item.author_id,
             message=message[:1500],
-            link=url_for("posts.show", post_id=post.id, slug=post.slug),
+            link=post.path + ("" if isinstance(item, Post) else f"#comment-{item.id}"),
         )
     )
 

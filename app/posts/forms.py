@@ -6,9 +6,9 @@ from wtforms import SelectChoice, SelectField, StringField, TextAreaField
 from app.moderation.flags import FLAG_REASON_LABELS
 
 KIND_CHOICES = [
-    ("experience", "Experience: something that happened to you"),
-    ("question", "Question: something you would like to ask"),
-    ("article", "Article: for verified providers"),
+    SelectChoice("experience", "Experience: something that happened to you"),
+    SelectChoice("question", "Question: something you would like to ask"),
+    SelectChoice("article", "Article: for verified providers"),
 ]
 
 

@@ -13,6 +13,7 @@ from app.posts import services
 from app.posts.forms import CommentForm, FlagForm, PostForm
 from app.posts.queries import viewable_post, visible_comments
 from app.posts.services import PostInputError
+from app.web import add_form_error
 
 bp = Blueprint("posts", __name__, url_prefix="/posts")
 
@@ -96,7 +97,7 @@ def save_post_form(form: PostForm, post: Post | None):
         if post is None:
             duplicate = services.recent_duplicate(current_user, title.strip(), body.strip())
             if duplicate is not None:
-                form.body.errors.append("You already sent this post a moment ago.")
+                add_form_error(form, "body", "You already sent this post a moment ago.")
                 return render_post_form(form, None, duplicate=duplicate), 409
             post = services.create_post(
                 author=current_user,
@@ -117,7 +118,7 @@ def save_post_form(form: PostForm, post: Post | None):
                 submit=intent == "submit",
             )
     except PostInputError as error:
-        getattr(form, error.field).errors.append(str(error))
+        add_form_error(form, error.field, str(error))
         db.session.rollback()
         return render_post_form(form, post), 400
     except ModerationError as error:
@@ -188,7 +189,7 @@ def comment(post_id: int):
         created = services.create_comment(post=post, author=current_user, body=form.body.data or "")
     except PostInputError as error:
         db.session.rollback()
-        form.body.errors.append(str(error))
+        add_form_error(form, "body", str(error))
         return render_template(
             "posts/show.html",
             post=post,

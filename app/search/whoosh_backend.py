@@ -1,0 +1,709 @@
+"""The Whoosh backend: one index folder on one machine, shared by the gunicorn workers.
+
+Reading: each process keeps one searcher and replaces it (never `Searcher.refresh()`) when the
+index has a newer generation or the folder was swapped by a rebuild. Writing: a short-lived
+regular writer with a short lock timeout; a held lock raises IndexBusy and the change waits in
+the outbox. Rebuilding: a new index is built beside the old one and swapped in by renames.
+"""
+
+from __future__ import annotations
+
+import gc
+import html
+import logging
+import os
+import re
+import secrets
+import shutil
+import tempfile
+import threading
+import time
+import warnings
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from itertools import islice
+from pathlib import Path
+from typing import TypeVar
+
+from whoosh import highlight
+from whoosh.fields import ID, KEYWORD, NUMERIC, TEXT, Schema
+from whoosh.filedb.filestore import FileStorage
+from whoosh.index import EmptyIndexError, FileIndex, LockError
+from whoosh.query import And, AndNot, Every, Or, Phrase, Query, Term
+from whoosh.searching import Results, Searcher
+from whoosh.writing import IndexWriter
+
+from app.search import (
+    IndexBusy,
+    SearchDocument,
+    SearchHit,
+    SearchPage,
+    SearchQuery,
+    SearchUnavailable,
+    clean_query_text,
+    validate_paging,
+)
+from app.search.analysis import (
+    MEDICAL_ANALYZER,
+    SPELLING_ANALYZER,
+    analyze,
+    medical_analyzer,
+    spelling_analyzer,
+)
+from app.search.synonyms import Segment, SynonymExpander, SynonymFile, SynonymGroups, Terms
+
+INDEX_NAME = "MAIN"
+WRITE_LOCK = f"{INDEX_NAME}_WRITELOCK"
+# Bump when the schema or an analyzer changes: check() then reports the index as unusable,
+# and start-up rebuilds it. Whoosh's clean-up leaves this file alone (it is not an index file).
+SCHEMA_VERSION = "1"
+SCHEMA_VERSION_FILE = "SCHEMA_VERSION"
+
+# Query-time boosts, so they can be tuned without re-indexing.
+FIELD_BOOSTS = {"title": 3.0, "tag_names": 2.0, "body": 1.0}
+SYNONYM_BOOST = 0.7
+SYNONYM_PHRASE_SLOP = 3
+RELAXED_SCALE = 0.9
+SNIPPET_CHARS = 200
+LOCK_TIMEOUT = 2.0
+SWAP_LOCK_TIMEOUT = 30.0
+OPEN_ATTEMPTS = 5
+OPEN_RETRY_DELAY = 0.02
+REBUILD_LIMIT_MB = 256
+LEFTOVER_AGE_SECONDS = 3600
+MIN_SUGGEST_LENGTH = 4
+OPERATOR_WORDS = frozenset({"AND", "OR", "&&", "||"})
+# Small words of multi-word synonyms ("missed my", "changed to") are not worth a highlight.
+HIGHLIGHT_SKIP = frozenset(
+    {"a", "an", "and", "for", "in", "is", "my", "of", "on", "or", "the", "to", "with"}
+)
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+def build_schema() -> Schema:
+    return Schema(
+        post_id=ID(stored=True, unique=True),
+        title=TEXT(analyzer=medical_analyzer(), stored=True),
+        body=TEXT(analyzer=medical_analyzer()),
+        tag_names=TEXT(analyzer=medical_analyzer()),
+        tags=KEYWORD(lowercase=True, commas=True),
+        kind=ID(),
+        role=ID(),
+        author=ID(),
+        published=NUMERIC(numtype=int, bits=64, signed=True, sortable=True),
+        spelling=TEXT(analyzer=spelling_analyzer(), phrase=False),
+    )
+
+
+SCHEMA = build_schema()
+
+
+def document_fields(doc: SearchDocument) -> dict[str, object]:
+    """The Whoosh fields of a document; bodies are indexed but never stored."""
+    if doc.published_at.tzinfo is None:
+        raise ValueError(f"post {doc.post_id}: published_at must be timezone-aware")
+    tag_names = " | ".join(doc.tag_names)
+    return {
+        "post_id": str(doc.post_id),
+        "title": doc.title,
+        "body": doc.body_text,
+        "tag_names": tag_names,
+        "tags": ",".join(doc.tags),
+        "kind": doc.kind,
+        "role": doc.author_role,
+        "author": doc.author_username,
+        "published": int(doc.published_at.timestamp()),
+        "spelling": "\n".join((doc.title, doc.body_text, tag_names)),
+    }
+
+
+class IndexMissing(SearchUnavailable):
+    """No index in the folder (never built, deleted, or mid-swap)."""
+
+
+# Reading the member's query ---------------------------------------------------------------
+
+_CLAUSE = re.compile(r'(?P<neg>-?)"(?P<phrase>[^"]*)"?|(?P<word>[^\s"]+)')
+
+
+@dataclass(frozen=True)
+class Clause:
+    """A word or a quoted phrase of the query, where it starts, and whether it is excluded."""
+
+    text: str
+    start: int
+    quoted: bool
+    negated: bool
+
+
+def split_clauses(text: str) -> list[Clause]:
+    """Words, "quoted phrases" and -exclusions; nothing else in the text has a meaning."""
+    clauses = []
+    for match in _CLAUSE.finditer(text):
+        word = match.group("word")
+        if word is None:
+            phrase = match.group("phrase")
+            negated = bool(match.group("neg"))
+            clauses.append(Clause(phrase, match.start("phrase"), True, negated))
+            continue
+        if word in OPERATOR_WORDS:
+            continue
+        negated = word.startswith("-") and len(word) > 1
+        start = match.start("word") + int(negated)
+        clauses.append(Clause(word[1:] if negated else word, start, False, negated))
+    return clauses
+
+
+@dataclass
+class QueryPlan:
+    """The Whoosh queries for one search text, and what to highlight and spell-check."""
+
+    required: list[Query] = field(default_factory=list)
+    excluded: list[Query] = field(default_factory=list)
+    highlight_terms: set[str] = field(default_factory=set)
+    spelling_words: list[tuple[int, int, str]] = field(default_factory=list)
+
+    def strict(self) -> Query | None:
+        """Every concept must match (AND)."""
+        if not self.required:
+            return None
+        return self._without_excluded(
+            self.required[0] if len(self.required) == 1 else And(self.required)
+        )
+
+    def relaxed(self) -> Query | None:
+        """Any concept may match, more matches rank higher; None when it would change nothing."""
+        if len(self.required) < 2:
+            return None
+        return self._without_excluded(Or(self.required, scale=RELAXED_SCALE))
+
+    def _without_excluded(self, query: Query) -> Query:
+        if not self.excluded:
+            return query
+        return AndNot(query, Or(self.excluded))
+
+
+def match_terms(terms: Terms, slop: int = 1, boost: float = 1.0) -> Query:
+    """Terms (one word, or a phrase) in any text field, title first."""
+    per_field: list[Query] = []
+    for fieldname, field_boost in FIELD_BOOSTS.items():
+        if len(terms) == 1:
+            per_field.append(Term(fieldname, terms[0], boost=field_boost * boost))
+        else:
+            per_field.append(Phrase(fieldname, list(terms), slop=slop, boost=field_boost * boost))
+    return Or(per_field)
+
+
+class QueryPlanner:
+    """Turns search text into a QueryPlan, expanding synonyms of unquoted words."""
+
+    def __init__(self, expander: SynonymExpander) -> None:
+        self.expander = expander
+
+    def plan(self, text: str) -> QueryPlan:
+        plan = QueryPlan()
+        run: list[str] = []
+        for clause in split_clauses(text):
+            if clause.negated:
+                self._exclude(plan, clause)
+                continue
+            plan.spelling_words.extend(_spelling_words(clause))
+            if clause.quoted:
+                self._add_run(plan, run)
+                run = []
+                self._add_phrase(plan, clause)
+            else:
+                run.extend(analyze(clause.text))
+        self._add_run(plan, run)
+        return plan
+
+    def _add_run(self, plan: QueryPlan, terms: list[str]) -> None:
+        for segment in self.expander.segment(terms):
+            plan.required.append(_segment_query(segment))
+            for alternative in (segment.terms, *segment.alternatives):
+                plan.highlight_terms.update(_highlightable(alternative))
+
+    def _add_phrase(self, plan: QueryPlan, clause: Clause) -> None:
+        terms = tuple(analyze(clause.text))
+        if terms:
+            plan.required.append(match_terms(terms))
+            plan.highlight_terms.update(terms)
+
+    def _exclude(self, plan: QueryPlan, clause: Clause) -> None:
+        terms = tuple(analyze(clause.text))
+        if terms:
+            plan.excluded.append(match_terms(terms))
+
+
+def _segment_query(segment: Segment) -> Query:
+    typed = match_terms(segment.terms, slop=SYNONYM_PHRASE_SLOP)
+    if not segment.alternatives:
+        return typed
+    synonyms = [
+        match_terms(terms, slop=SYNONYM_PHRASE_SLOP, boost=SYNONYM_BOOST)
+        for terms in segment.alternatives
+    ]
+    return Or([typed, *synonyms])
+
+
+def _highlightable(terms: Terms) -> Iterator[str]:
+    if len(terms) == 1:
+        yield from terms
+        return
+    yield from (term for term in terms if term not in HIGHLIGHT_SKIP and len(term) > 1)
+
+
+def _spelling_words(clause: Clause) -> Iterator[tuple[int, int, str]]:
+    for token in SPELLING_ANALYZER(clause.text, chars=True, mode="query"):
+        yield clause.start + token.startchar, clause.start + token.endchar, token.text
+
+
+# Highlighting ------------------------------------------------------------------------------
+
+
+class MarkFormatter(highlight.Formatter):
+    """HTML-escaped text with <mark> around matched words, and … where text was cut."""
+
+    between = " … "
+
+    def _text(self, text: str) -> str:
+        return html.escape(text)
+
+    def format_token(self, text: str, token, replace: bool = False) -> str:
+        return f"<mark>{html.escape(highlight.get_text(text, token, replace))}</mark>"
+
+    def format_fragment(self, fragment, replace: bool = False) -> str:
+        body = super().format_fragment(fragment, replace=replace).strip()
+        before = "… " if fragment.startchar > 0 else ""
+        after = " …" if fragment.endchar < len(fragment.text) else ""
+        return f"{before}{body}{after}"
+
+
+def highlight_title(title: str, terms: Iterable[str]) -> str:
+    marked = highlight.highlight(
+        title, frozenset(terms), MEDICAL_ANALYZER, highlight.WholeFragmenter(), MarkFormatter()
+    )
+    return marked or html.escape(title)
+
+
+def highlight_body(text: str, terms: Iterable[str], limit: int = SNIPPET_CHARS) -> str:
+    """A snippet of about `limit` characters of plain text around the matched terms."""
+    marked = highlight.highlight(
+        text,
+        frozenset(terms),
+        MEDICAL_ANALYZER,
+        highlight.ContextFragmenter(maxchars=limit, surround=limit // 3),
+        MarkFormatter(),
+        top=1,
+    )
+    return marked or leading_excerpt(text, limit)
+
+
+def leading_excerpt(text: str, limit: int = SNIPPET_CHARS) -> str:
+    if len(text) <= limit:
+        return html.escape(text)
+    cut = text[:limit].rsplit(" ", 1)[0]
+    return html.escape(cut) + " …"
+
+
+# "Did you mean" ----------------------------------------------------------------------------
+
+
+def edit_distance(a: str, b: str, limit: int) -> int:
+    """Damerau-Levenshtein distance (adjacent swaps count one), or limit + 1 if larger."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    previous2: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i, char_a in enumerate(a, start=1):
+        current = [i] + [0] * len(b)
+        for j, char_b in enumerate(b, start=1):
+            cost = char_a != char_b
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            if i > 1 and j > 1 and char_a == b[j - 2] and a[i - 2] == char_b:
+                current[j] = min(current[j], previous2[j - 2] + 1)
+        if min(current) > limit:
+            return limit + 1
+        previous2, previous = previous, current
+    return previous[-1]
+
+
+def synonym_vocabulary(groups: SynonymGroups) -> frozenset[str]:
+    """Words of the synonym list: a misspelt brand name is corrected even if no post uses it."""
+    return frozenset(
+        term
+        for group in groups.groups
+        for entry in group
+        for term in analyze(entry, SPELLING_ANALYZER)
+        if len(term) >= MIN_SUGGEST_LENGTH
+    )
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    planner: QueryPlanner
+    synonym_words: frozenset[str]
+    groups: SynonymGroups
+
+
+# The backend -------------------------------------------------------------------------------
+
+
+class WhooshBackend:
+    """Search over a Whoosh index folder; see the module docstring for the concurrency rules."""
+
+    def __init__(
+        self,
+        index_dir: str | os.PathLike[str],
+        *,
+        synonyms_path: str | os.PathLike[str] | None = None,
+        lock_timeout: float = LOCK_TIMEOUT,
+    ) -> None:
+        self.index_dir = Path(index_dir)
+        self.outbox_lock_path: Path | None = self.index_dir.with_name(
+            f"{self.index_dir.name}.outbox.lock"
+        )
+        self.lock_timeout = lock_timeout
+        self._synonym_file = SynonymFile(synonyms_path)
+        self._vocabulary: Vocabulary | None = None
+        self._lock = threading.RLock()
+        self._searcher: Searcher | None = None
+        self._identity: tuple[int, int] | None = None
+        self._pid = os.getpid()
+
+    def __repr__(self) -> str:
+        return f"<WhooshBackend {self.index_dir}>"
+
+    # Searching
+
+    def search(self, query: SearchQuery) -> SearchPage:
+        validate_paging(query)
+        text = clean_query_text(query.text)
+        vocabulary = self._current_vocabulary()
+        plan = vocabulary.planner.plan(text)
+        if plan.strict() is None:
+            return SearchPage([], 0, query.page, query.per_page)
+        return self._with_searcher(lambda searcher: self._run(searcher, query, plan, text))
+
+    def highlight_body(self, text: str, query: SearchQuery) -> str:
+        plan = self._current_vocabulary().planner.plan(clean_query_text(query.text))
+        return highlight_body(text, plan.highlight_terms)
+
+    def doc_count(self) -> int:
+        return self._with_searcher(lambda searcher: searcher.doc_count())
+
+    def _run(
+        self, searcher: Searcher, query: SearchQuery, plan: QueryPlan, text: str
+    ) -> SearchPage:
+        strict = plan.strict()
+        assert strict is not None
+        results = self._execute(searcher, strict, query)
+        relaxed = False
+        if results.is_empty() and (wider := plan.relaxed()) is not None:
+            results, relaxed = self._execute(searcher, wider, query), True
+        total = len(results)
+        offset = (query.page - 1) * query.per_page
+        hits = [
+            SearchHit(
+                post_id=int(hit["post_id"]),
+                score=float(hit.score or 0.0),
+                highlights={"title": highlight_title(hit["title"], plan.highlight_terms)},
+            )
+            for hit in results[offset : offset + query.per_page]
+        ]
+        suggestion = self._suggest(searcher, plan, text) if total == 0 or relaxed else None
+        return SearchPage(hits, total, query.page, query.per_page, suggestion, relaxed)
+
+    def _execute(self, searcher: Searcher, whoosh_query: Query, query: SearchQuery) -> Results:
+        options: dict[str, object] = {"limit": query.page * query.per_page}
+        filters = filter_query(query)
+        if filters is not None:
+            options["filter"] = filters
+        if query.sort == "newest":
+            options.update(sortedby="published", reverse=True)
+        return searcher.search(whoosh_query, **options)
+
+    def _suggest(self, searcher: Searcher, plan: QueryPlan, text: str) -> str | None:
+        vocabulary = self._current_vocabulary()
+        reader = searcher.reader()
+        corrector = reader.corrector("spelling")
+        replacements: list[tuple[int, int, str]] = []
+        for start, end, word in plan.spelling_words:
+            if not _worth_correcting(word) or ("spelling", word) in reader:
+                continue
+            if word in vocabulary.synonym_words:
+                continue
+            better = _best_correction(word, corrector, vocabulary.synonym_words)
+            if better:
+                replacements.append((start, end, better))
+        if not replacements:
+            return None
+        suggestion = text
+        for start, end, better in reversed(replacements):
+            suggestion = suggestion[:start] + better + suggestion[end:]
+        return suggestion if suggestion != text else None
+
+    # Writing
+
+    def index(self, docs: Iterable[SearchDocument]) -> None:
+        batch = [document_fields(doc) for doc in docs]
+        if batch:
+            self._write(lambda writer: [writer.update_document(**fields) for fields in batch])
+
+    def remove(self, post_ids: Iterable[int]) -> None:
+        terms = [str(post_id) for post_id in sorted(set(post_ids))]
+        if terms:
+            self._write(lambda writer: [writer.delete_by_term("post_id", term) for term in terms])
+
+    def _write(self, work: Callable[[IndexWriter], object]) -> None:
+        """One committed batch in a regular writer; IndexBusy if the lock stays taken."""
+
+        def write() -> None:
+            ix = self._open_index()
+            try:
+                writer = ix.writer(timeout=self.lock_timeout)
+            except LockError:
+                raise IndexBusy(
+                    f"The search index {self.index_dir} is locked by a writer."
+                ) from None
+            try:
+                work(writer)
+            except BaseException:
+                writer.cancel()
+                raise
+            writer.commit()
+
+        self._guarded(write)
+
+    def rebuild(self, docs: Iterable[SearchDocument]) -> int:
+        """Build a complete new index beside the old one, then swap it in; returns its size."""
+        self.index_dir.parent.mkdir(parents=True, exist_ok=True)
+        self._remove_leftovers()
+        staging = Path(
+            tempfile.mkdtemp(prefix=f"{self.index_dir.name}.new-", dir=self.index_dir.parent)
+        )
+        try:
+            count = build_index(staging, docs)
+            self._swap_in(staging)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+        with self._lock:
+            self._drop_searcher()
+        return count
+
+    def _swap_in(self, staging: Path) -> None:
+        if not self.index_dir.exists():
+            os.rename(staging, self.index_dir)
+            return
+        lock = FileStorage(str(self.index_dir)).lock(WRITE_LOCK)
+        if not _acquire(lock, SWAP_LOCK_TIMEOUT):
+            raise IndexBusy(f"The search index {self.index_dir} stayed locked; not swapped.")
+        retired = self.index_dir.with_name(f"{self.index_dir.name}.old-{secrets.token_hex(4)}")
+        try:
+            os.rename(self.index_dir, retired)
+            try:
+                os.rename(staging, self.index_dir)
+            except OSError:
+                os.rename(retired, self.index_dir)
+                raise
+        finally:
+            lock.release()
+        shutil.rmtree(retired, ignore_errors=True)
+
+    def _remove_leftovers(self) -> None:
+        """Folders left by a rebuild that crashed (old ones only: another may be running)."""
+        cutoff = time.time() - LEFTOVER_AGE_SECONDS
+        for pattern in (f"{self.index_dir.name}.new-*", f"{self.index_dir.name}.old-*"):
+            for leftover in self.index_dir.parent.glob(pattern):
+                if leftover.is_dir() and leftover.stat().st_mtime < cutoff:
+                    shutil.rmtree(leftover, ignore_errors=True)
+
+    # Health and lifecycle
+
+    def check(self) -> None:
+        def open_and_probe() -> None:
+            with self._open_index().searcher() as searcher:
+                probe(searcher)
+
+        self._guarded(open_and_probe)
+
+    def reload_synonyms(self) -> int:
+        groups = self._synonym_file.reload()
+        self._vocabulary = None
+        return len(groups.groups)
+
+    def close(self) -> None:
+        with self._lock:
+            self._drop_searcher()
+
+    # Internals
+
+    def _current_vocabulary(self) -> Vocabulary:
+        groups = self._synonym_file.current()
+        vocabulary = self._vocabulary
+        if vocabulary is None or vocabulary.groups is not groups:
+            expander = SynonymExpander(groups, lambda entry: tuple(analyze(entry)))
+            vocabulary = Vocabulary(QueryPlanner(expander), synonym_vocabulary(groups), groups)
+            self._vocabulary = vocabulary
+        return vocabulary
+
+    def _with_searcher(self, work: Callable[[Searcher], T]) -> T:
+        """Run `work` on an up-to-date searcher; one retry on a fresh one if reading fails."""
+        with self._lock:
+            try:
+                return self._guarded(lambda: work(self._up_to_date_searcher()))
+            except IndexMissing:
+                raise
+            except SearchUnavailable:
+                self._drop_searcher()
+            return self._guarded(lambda: work(self._up_to_date_searcher()))
+
+    def _guarded(self, work: Callable[[], T]) -> T:
+        """Run Whoosh work; a damaged index comes out as SearchUnavailable, never a raw error."""
+        try:
+            return work()
+        except (SearchUnavailable, IndexBusy):
+            raise
+        except Exception as error:
+            message = (
+                f"The search index {self.index_dir} cannot be read "
+                f"({type(error).__name__}: {error}); rebuild it."
+            )
+        release_leaked_files()
+        log.warning("%s", message)
+        raise SearchUnavailable(message)
+
+    def _up_to_date_searcher(self) -> Searcher:
+        identity = self._folder_identity()
+        current = self._searcher
+        if current is not None and identity == self._identity and self._pid == os.getpid():
+            try:
+                if current.up_to_date():
+                    return current
+            except (OSError, EmptyIndexError):
+                pass
+        self._drop_searcher()
+        searcher = self._open_index().searcher()
+        self._searcher, self._identity, self._pid = searcher, identity, os.getpid()
+        return searcher
+
+    def _drop_searcher(self) -> None:
+        searcher, self._searcher, self._identity = self._searcher, None, None
+        if searcher is not None:
+            try:
+                searcher.close()
+            except Exception:  # a searcher over deleted files may fail to close; let it go
+                log.debug("closing a stale searcher failed", exc_info=True)
+
+    def _folder_identity(self) -> tuple[int, int] | None:
+        """Device and inode of the folder: they change when a rebuild swaps a new one in."""
+        try:
+            stat = os.stat(self.index_dir)
+        except OSError:
+            return None
+        return stat.st_dev, stat.st_ino
+
+    def _open_index(self) -> FileIndex:
+        """Open the index, waiting out the instant between a rebuild's two renames."""
+        for attempt in range(1, OPEN_ATTEMPTS + 1):
+            try:
+                return open_index(self.index_dir)
+            except IndexMissing:
+                if attempt == OPEN_ATTEMPTS:
+                    raise
+                time.sleep(OPEN_RETRY_DELAY)
+        raise AssertionError("unreachable")
+
+
+def open_index(folder: Path) -> FileIndex:
+    if not folder.is_dir():
+        raise IndexMissing(f"The search index folder {folder} does not exist; rebuild it.")
+    version_file = folder / SCHEMA_VERSION_FILE
+    try:
+        version = version_file.read_text().strip()
+    except FileNotFoundError:
+        raise IndexMissing(f"No search index in {folder}; rebuild it.") from None
+    if version != SCHEMA_VERSION:
+        raise SearchUnavailable(
+            f"The search index in {folder} has schema {version!r}, the code expects "
+            f"{SCHEMA_VERSION!r}; rebuild it."
+        )
+    storage = FileStorage(str(folder), supports_mmap=False)
+    try:
+        return storage.open_index(INDEX_NAME, schema=SCHEMA)
+    except EmptyIndexError as error:
+        raise IndexMissing(f"No search index in {folder}; rebuild it.") from error
+
+
+def build_index(folder: Path, docs: Iterable[SearchDocument]) -> int:
+    """Write every document into a new index in an empty folder, in one writer."""
+    storage = FileStorage(str(folder), supports_mmap=False)
+    ix = storage.create_index(SCHEMA, indexname=INDEX_NAME)
+    writer = ix.writer(procs=1, limitmb=REBUILD_LIMIT_MB)
+    count = 0
+    try:
+        for doc in docs:
+            writer.add_document(**document_fields(doc))
+            count += 1
+    except BaseException:
+        writer.cancel()
+        raise
+    writer.commit()
+    (folder / SCHEMA_VERSION_FILE).write_text(SCHEMA_VERSION + "\n")
+    return count
+
+
+def release_leaked_files() -> None:
+    """Whoosh leaves files open when it fails to read a damaged index: close them now, quietly."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ResourceWarning)
+        gc.collect()
+
+
+def probe(searcher: Searcher) -> None:
+    """Read a little of every part of the index, so a damaged file shows up now."""
+    reader = searcher.reader()
+    searcher.doc_count()
+    for fieldname in (*FIELD_BOOSTS, "spelling", "tags"):
+        list(islice(reader.lexicon(fieldname), 1))
+    for hit in searcher.search(Every(), limit=1, sortedby="published", reverse=True):
+        hit.fields()
+
+
+def filter_query(query: SearchQuery) -> Query | None:
+    terms = [
+        Term(fieldname, value.strip().lower())
+        for fieldname, value in (("tags", query.tag), ("kind", query.kind), ("role", query.role))
+        if value and value.strip()
+    ]
+    if not terms:
+        return None
+    return terms[0] if len(terms) == 1 else And(terms)
+
+
+def _worth_correcting(word: str) -> bool:
+    return len(word) >= MIN_SUGGEST_LENGTH and word.isalpha()
+
+
+def _best_correction(word: str, corrector, synonym_words: frozenset[str]) -> str | None:
+    """The closest known word: index words first, then the synonym list, one edit before two."""
+    max_distance = 1 if len(word) < 6 else 2
+    for distance in range(1, max_distance + 1):
+        found = corrector.suggest(word, limit=1, maxdist=distance, prefix=1)
+        if found:
+            return found[0]
+        close = sorted(w for w in synonym_words if edit_distance(word, w, distance) <= distance)
+        if close:
+            return close[0]
+    return None
+
+
+def _acquire(lock, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while not lock.acquire():
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.1)
+    return True

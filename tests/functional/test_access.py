@@ -1,0 +1,148 @@
+"""Role x endpoint x owner: who may use each route. Every route must be listed here."""
+
+import pytest
+
+from app.extensions import db
+from app.models import Comment
+from tests.helpers import csrf_from, make_post, sign_in
+
+ROLES = ("anonymous", "owner", "other_patient", "provider", "moderator")
+PUBLIC = {
+    "main.home",
+    "main.search",
+    "main.healthz",
+    "tags.index",
+    "tags.show",
+    "posts.show",
+    "authors.show",
+    "auth.register",
+    "auth.login",
+    "static",
+}
+SIGNED_IN = {
+    "posts.new",
+    "account.my_posts",
+    "account.notifications",
+    "account.mark_read",
+    "account.provider",
+    "auth.logout",
+}
+MODERATORS = {
+    "moderation.queue",
+    "moderation.act_on_post",
+    "moderation.act_on_comment",
+    "moderation.log",
+    "moderation.member",
+    "moderation.unsuspend",
+    "moderation.decide_provider",
+}
+OWNER_OR_MODERATOR = {"posts.history"}
+OWNER = {"posts.edit", "posts.withdraw", "posts.withdraw_comment"}
+SIGNED_IN_NOT_OWNER = {"posts.flag_post", "posts.flag_comment", "posts.comment"}
+
+
+def test_every_route_is_classified(app):
+    classified = PUBLIC | SIGNED_IN | MODERATORS | OWNER_OR_MODERATOR | OWNER | SIGNED_IN_NOT_OWNER
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    assert endpoints - classified == set(), "classify new routes in this test"
+
+
+@pytest.fixture
+def world(app, users):
+    post = make_post(users["patient"], title="Owned by the patient")
+    pending = make_post(users["patient"], title="Pending one", status="pending")
+    comment = Comment(
+        post_id=post.id,
+        author_id=users["patient"].id,
+        body_source="mine",
+        body_html="<p>mine</p>",
+        markup_version=1,
+        status="published",
+    )
+    db.session.add(comment)
+    db.session.commit()
+    return {"post": post, "pending": pending, "comment": comment}
+
+
+def requests_for(world):
+    post, pending, comment = world["post"], world["pending"], world["comment"]
+    return [
+        ("GET", "/posts/new", "signed_in"),
+        ("GET", "/me/posts", "signed_in"),
+        ("GET", "/me/notifications", "signed_in"),
+        ("GET", "/me/provider", "signed_in"),
+        ("GET", f"/posts/{post.id}/edit", "owner"),
+        ("POST", f"/posts/comments/{comment.id}/withdraw", "owner"),
+        ("GET", f"/posts/{post.id}/history", "owner_or_moderator"),
+        ("POST", f"/posts/{post.id}/flag", "not_owner"),
+        ("GET", "/moderation/", "moderator"),
+        ("GET", "/moderation/log", "moderator"),
+        ("GET", "/moderation/users/pat", "moderator"),
+        ("POST", f"/moderation/posts/{pending.id}/approve", "moderator"),
+        ("POST", f"/moderation/comments/{comment.id}/hide", "moderator"),
+        ("POST", "/moderation/users/pat/unsuspend", "moderator"),
+        ("POST", f"/posts/{post.id}/withdraw", "owner"),
+    ]
+
+
+def expected_ok(rule: str, role: str) -> bool:
+    if role == "anonymous":
+        return False
+    return {
+        "signed_in": True,
+        "owner": role == "owner",
+        "owner_or_moderator": role in ("owner", "moderator"),
+        "not_owner": role != "owner",
+        "moderator": role == "moderator",
+    }[rule]
+
+
+ACCOUNTS = {
+    "owner": "pat@example.org",
+    "other_patient": "other@example.org",
+    "provider": "prov@example.org",
+    "moderator": "modi@example.org",
+}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_role_endpoint_owner_matrix(client, world, role):
+    if role != "anonymous":
+        sign_in(client, ACCOUNTS[role])
+    for method, url, rule in requests_for(world):
+        token = (
+            csrf_from(client.get(world["post"].path).get_data(as_text=True))
+            if role != "anonymous"
+            else ""
+        )
+        data = {"csrf_token": token, "reason": "spam", "note": "", "body": "x" * 30}
+        response = client.get(url) if method == "GET" else client.post(url, data=data)
+        if role == "anonymous" and method == "POST":
+            assert response.status_code == 400, (method, url)
+        elif role == "anonymous":
+            assert response.status_code == 302, (method, url)
+            assert response.headers["Location"].startswith("/auth/login?next="), (method, url)
+        elif expected_ok(rule, role):
+            assert response.status_code in (200, 302), (role, method, url, response.status_code)
+        else:
+            assert response.status_code in (400, 403, 404), (
+                role,
+                method,
+                url,
+                response.status_code,
+            )
+
+
+def test_state_changing_routes_refuse_requests_without_csrf(client, world, signed_in):
+    signed_in("moderator")
+    post = world["post"]
+    for url in (
+        f"/posts/{post.id}/flag",
+        f"/moderation/posts/{world['pending'].id}/approve",
+        "/auth/logout",
+        "/posts/new",
+        f"/posts/{post.id}/comments",
+    ):
+        response = client.post(url, data={"reason": "spam", "title": "x", "body": "y"})
+        assert response.status_code == 400, url
+        assert "security token" in response.get_data(as_text=True)

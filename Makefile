@@ -49,6 +49,7 @@ bench: install
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; \
 	fi
 	$(BIN)/python bench/pages.py
+	$(BIN)/python bench/moderation.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -14,6 +14,8 @@ from app.extensions import db
 from app.models.enums import ROLES
 
 users_cli = AppGroup("users", help="Manage member accounts.")
+posts_cli = AppGroup("posts", help="Bulk operations on posts.")
+content_cli = AppGroup("content", help="The stored HTML of member writing.")
 
 
 @click.command("seed-demo")
@@ -65,6 +67,56 @@ def read_password() -> str:
     return sys.stdin.readline().rstrip("\r\n")
 
 
+@posts_cli.command("import")
+@click.argument("source", type=click.File("r", encoding="utf-8"))
+def import_posts_command(source) -> None:
+    """Import published posts from a JSON Lines file (one post per line)."""
+    from app.posts.importer import import_posts
+
+    total = sum(1 for _ in source)
+    source.seek(0)
+    with click.progressbar(length=total, label="Importing", file=sys.stderr) as bar:
+        last = [0]
+
+        def advance(number: int) -> None:
+            bar.update(number - last[0])
+            last[0] = number
+
+        report = import_posts(source, progress=advance)
+    for number, message in report.errors[:200]:
+        click.echo(f"line {number}: {message}", err=True)
+    if len(report.errors) > 200:
+        click.echo(f"... and {len(report.errors) - 200} more bad lines", err=True)
+    click.echo(
+        f"Imported {report.created} posts; {report.skipped_existing} already there; "
+        f"{len(report.errors)} bad lines skipped."
+    )
+    after_bulk_change()
+
+
+@content_cli.command("rerender")
+@click.option("--all", "everything", is_flag=True, help="Re-render even current versions.")
+def rerender_command(everything: bool) -> None:
+    """Re-render stored HTML written with an older markup version."""
+    from app.content.rerender import rerender_outdated
+
+    counts = rerender_outdated(everything=everything)
+    db.session.commit()
+    click.echo("Re-rendered " + ", ".join(f"{n} {what}" for what, n in counts.items()) + ".")
+    after_bulk_change()
+
+
+def after_bulk_change() -> None:
+    """Bring the search index up to date after a command changed many posts."""
+    from flask import current_app
+
+    hook = current_app.extensions.get("after_bulk_change")
+    if hook:
+        hook()
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(users_cli)
+    app.cli.add_command(posts_cli)
+    app.cli.add_command(content_cli)

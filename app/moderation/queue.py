@@ -1,9 +1,14 @@
-"""What the moderation queue shows, loaded in a fixed number of queries whatever its length."""
+"""What the moderation queue shows, in a fixed number of queries whatever its length.
+
+Sorting needs every waiting item (urgent flags first, then oldest), so it runs on light rows;
+full posts, flags and author histories are loaded for the page being shown only.
+"""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
@@ -11,8 +16,6 @@ from sqlalchemy.orm import selectinload
 from app.extensions import db
 from app.models import Comment, Flag, Post, User
 from app.moderation.flags import URGENT_REASONS
-
-QUEUE_LIMIT = 500
 
 
 @dataclass
@@ -37,52 +40,86 @@ class QueueItem:
     def urgent(self) -> bool:
         return any(flag.reason in URGENT_REASONS for flag in self.flags)
 
+
+@dataclass
+class QueuePage:
+    items: list[QueueItem]
+    total: int
+    page: int
+    per_page: int
+
     @property
-    def waiting_since(self):
-        return min([self.item.updated_at, *[flag.created_at for flag in self.flags]])
+    def has_next(self) -> bool:
+        return self.page * self.per_page < self.total
 
 
-def flagged_ids(column) -> select:
-    return select(column).where(Flag.state == "open", column.is_not(None))
+def _waiting(model, flag_column):
+    """Pending or hidden items, and published ones with an open flag."""
+    flagged = select(flag_column).where(Flag.state == "open", flag_column.is_not(None))
+    return or_(
+        model.status.in_(("pending", "hidden")),
+        (model.status == "published") & model.id.in_(flagged),
+    )
 
 
-def load_queue() -> list[QueueItem]:
-    posts = db.session.scalars(
-        select(Post)
-        .where(
-            or_(
-                Post.status.in_(("pending", "hidden")),
-                (Post.status == "published") & Post.id.in_(flagged_ids(Flag.post_id)),
-            )
+def _sort_keys() -> list[tuple[bool, datetime, str, int]]:
+    keys: dict[tuple[str, int], list] = {}
+    for kind, model, column in (
+        ("post", Post, Flag.post_id),
+        ("comment", Comment, Flag.comment_id),
+    ):
+        for item_id, updated_at in db.session.execute(
+            select(model.id, model.updated_at).where(_waiting(model, column))
+        ):
+            keys[(kind, item_id)] = [False, updated_at]
+    flag_rows = db.session.execute(
+        select(Flag.post_id, Flag.comment_id, Flag.reason, Flag.created_at).where(
+            Flag.state == "open"
         )
-        .options(selectinload(Post.author), selectinload(Post.tags))
-        .order_by(Post.updated_at)
-        .limit(QUEUE_LIMIT)
-    ).all()
-    comments = db.session.scalars(
-        select(Comment)
-        .where(
-            or_(
-                Comment.status.in_(("pending", "hidden")),
-                (Comment.status == "published") & Comment.id.in_(flagged_ids(Flag.comment_id)),
-            )
+    )
+    for post_id, comment_id, reason, created_at in flag_rows:
+        key = ("post", post_id) if post_id else ("comment", comment_id)
+        if key in keys:
+            keys[key][0] = keys[key][0] or reason in URGENT_REASONS
+            keys[key][1] = min(keys[key][1], created_at)
+    return sorted(
+        (not urgent, since, kind, item_id) for (kind, item_id), (urgent, since) in keys.items()
+    )
+
+
+def load_queue(page: int = 1, per_page: int = 50) -> QueuePage:
+    ordered = _sort_keys()
+    chosen = ordered[(page - 1) * per_page : page * per_page]
+    post_ids = [item_id for *_, kind, item_id in chosen if kind == "post"]
+    comment_ids = [item_id for *_, kind, item_id in chosen if kind == "comment"]
+    posts = {
+        post.id: post
+        for post in db.session.scalars(
+            select(Post)
+            .where(Post.id.in_(post_ids))
+            .options(selectinload(Post.author), selectinload(Post.tags))
         )
-        .options(selectinload(Comment.author), selectinload(Comment.post))
-        .order_by(Comment.updated_at)
-        .limit(QUEUE_LIMIT)
-    ).all()
-    items = [QueueItem(post) for post in posts] + [
-        QueueItem(comment, post=comment.post) for comment in comments
-    ]
-    attach_flags(items)
-    attach_histories(items)
-    items.sort(key=lambda entry: (not entry.urgent, entry.waiting_since))
-    return items
+    }
+    comments = {
+        comment.id: comment
+        for comment in db.session.scalars(
+            select(Comment)
+            .where(Comment.id.in_(comment_ids))
+            .options(selectinload(Comment.author), selectinload(Comment.post))
+        )
+    }
+    items = []
+    for *_, kind, item_id in chosen:
+        if kind == "post":
+            items.append(QueueItem(posts[item_id]))
+        else:
+            items.append(QueueItem(comments[item_id], post=comments[item_id].post))
+    _attach_flags(items, post_ids, comment_ids)
+    _attach_histories(items)
+    return QueuePage(items=items, total=len(ordered), page=page, per_page=per_page)
 
 
-def attach_flags(items: list[QueueItem]) -> None:
-    post_ids = [e.item.id for e in items if e.kind == "post"]
-    comment_ids = [e.item.id for e in items if e.kind == "comment"]
+def _attach_flags(items: list[QueueItem], post_ids: list[int], comment_ids: list[int]) -> None:
     flags = db.session.scalars(
         select(Flag)
         .where(
@@ -98,7 +135,7 @@ def attach_flags(items: list[QueueItem]) -> None:
         entry.flags = by_target.get((entry.kind, entry.item.id), [])
 
 
-def attach_histories(items: list[QueueItem]) -> None:
+def _attach_histories(items: list[QueueItem]) -> None:
     author_ids = {entry.item.author_id for entry in items}
     rows = db.session.execute(
         select(Post.author_id, Post.status, func.count())

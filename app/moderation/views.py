@@ -23,12 +23,19 @@ bp = Blueprint("moderation", __name__, url_prefix="/moderation")
 LOG_PER_PAGE = 50
 
 
+QUEUE_PER_PAGE = 50
+
+
 @bp.get("/")
 @moderator_required
 def queue():
+    queue_page = load_queue(page_number(), QUEUE_PER_PAGE)
     return render_template(
         "moderation/queue.html",
-        items=load_queue(),
+        items=queue_page.items,
+        total=queue_page.total,
+        page=queue_page.page,
+        has_next=queue_page.has_next,
         providers=pending_providers(),
         labels=ACTION_LABELS,
         flag_labels=FLAG_REASON_LABELS,

@@ -1,0 +1,143 @@
+"""Bulk import of published posts from JSON Lines (`flask --app wsgi posts import FILE`)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import Post, Tag, User
+from app.models.enums import POST_KINDS
+from app.posts.services import BODY_MAX, TITLE_MAX, create_published_post
+
+REQUIRED = ("external_id", "title", "body", "kind", "tags", "author", "published_at")
+BATCH_SIZE = 500
+
+
+@dataclass
+class ImportReport:
+    created: int = 0
+    skipped_existing: int = 0
+    errors: list[tuple[int, str]] = field(default_factory=list)
+
+
+class LineError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class ImportLine:
+    external_id: str
+    title: str
+    body: str
+    kind: str
+    tag_slugs: list[str]
+    author: str
+    published_at: datetime
+
+
+def parse_line(raw: str) -> ImportLine:
+    try:
+        data = json.loads(raw)
+    except json.JSONDecodeError as error:
+        raise LineError(f"not valid JSON ({error.msg})") from None
+    if not isinstance(data, dict):
+        raise LineError("each line must be a JSON object")
+    missing = [name for name in REQUIRED if name not in data]
+    if missing:
+        raise LineError("missing " + ", ".join(missing))
+    text_fields = ("external_id", "title", "body", "kind", "author", "published_at")
+    for name in text_fields:
+        if not isinstance(data[name], str) or not data[name].strip():
+            raise LineError(f"{name} must be a non-empty string")
+    if not isinstance(data["tags"], list) or not all(isinstance(t, str) for t in data["tags"]):
+        raise LineError("tags must be a list of tag slugs")
+    if data["kind"] not in POST_KINDS:
+        raise LineError(f"kind must be one of {', '.join(POST_KINDS)}")
+    if len(data["title"]) > TITLE_MAX or len(data["body"]) > BODY_MAX:
+        raise LineError(f"title is limited to {TITLE_MAX} and body to {BODY_MAX} characters")
+    if len(data["external_id"]) > 120:
+        raise LineError("external_id is limited to 120 characters")
+    try:
+        published_at = datetime.fromisoformat(data["published_at"])
+    except ValueError:
+        raise LineError("published_at must be an ISO 8601 date and time") from None
+    if published_at.tzinfo is None:
+        raise LineError("published_at needs a timezone, e.g. 2025-03-01T10:00:00+00:00")
+    return ImportLine(
+        data["external_id"].strip(),
+        data["title"].strip(),
+        data["body"],
+        data["kind"],
+        data["tags"],
+        data["author"].strip().lower(),
+        published_at,
+    )
+
+
+def numbered_lines(lines: Iterable[str]) -> Iterator[tuple[int, str]]:
+    for number, raw in enumerate(lines, start=1):
+        if raw.strip():
+            yield number, raw
+
+
+def import_posts(lines: Iterable[str], progress=None) -> ImportReport:
+    """Validate and import every line; a bad line is reported and skipped, nothing else lost."""
+    report = ImportReport()
+    tags = {tag.slug: tag for tag in db.session.scalars(select(Tag))}
+    authors: dict[str, User | None] = {}
+    batch: list[tuple[int, ImportLine]] = []
+    for number, raw in numbered_lines(lines):
+        try:
+            line = parse_line(raw)
+            unknown = [slug for slug in line.tag_slugs if slug not in tags]
+            if unknown:
+                raise LineError("unknown tags: " + ", ".join(unknown))
+            if line.author not in authors:
+                authors[line.author] = db.session.scalar(
+                    select(User).where(User.username == line.author)
+                )
+            if authors[line.author] is None:
+                raise LineError(f"unknown author {line.author!r}")
+        except LineError as error:
+            report.errors.append((number, str(error)))
+            continue
+        batch.append((number, line))
+        if len(batch) >= BATCH_SIZE:
+            import_batch(batch, tags, authors, report)
+            batch = []
+        if progress:
+            progress(number)
+    import_batch(batch, tags, authors, report)
+    return report
+
+
+def import_batch(batch, tags, authors, report: ImportReport) -> None:
+    existing = set(
+        db.session.scalars(
+            select(Post.external_id).where(
+                Post.external_id.in_([line.external_id for _, line in batch])
+            )
+        )
+    )
+    for _, line in batch:
+        if line.external_id in existing:
+            report.skipped_existing += 1
+            continue
+        existing.add(line.external_id)
+        author = authors[line.author]
+        create_published_post(
+            author=author,
+            kind=line.kind,
+            title=line.title,
+            body=line.body,
+            tags=[tags[slug] for slug in line.tag_slugs],
+            published_at=line.published_at,
+            external_id=line.external_id,
+        )
+        report.created += 1
+    db.session.commit()

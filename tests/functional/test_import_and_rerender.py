@@ -1,0 +1,87 @@
+import json
+import re
+
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.models import Post, SearchOutbox
+from tests.conftest import make_user
+from tests.helpers import make_post, make_tag
+
+
+def line(**changes) -> str:
+    data = {
+        "external_id": "ext-1",
+        "title": "Imported about Imuran",
+        "body": "Body with **bold** and <script>alert(1)</script>",
+        "kind": "question",
+        "tags": ["azathioprine"],
+        "author": "importer",
+        "published_at": "2025-03-01T10:00:00+00:00",
+    }
+    data.update(changes)
+    return json.dumps(data)
+
+
+def test_import_validates_each_line_and_is_idempotent(runner, app, tmp_path):
+    make_user("importer")
+    make_tag("azathioprine", "medication")
+    db.session.commit()
+    source = tmp_path / "posts.jsonl"
+    source.write_text(
+        "\n".join(
+            [
+                line(),
+                "{not json",
+                line(external_id="ext-2", kind="poem"),
+                line(external_id="ext-3", tags=["nope"]),
+                line(external_id="ext-4", author="ghost"),
+                line(external_id="ext-5", published_at="yesterday"),
+                line(external_id="ext-6", published_at="2025-03-01T10:00:00"),
+                json.dumps({"external_id": "ext-7"}),
+                "",
+                line(external_id="ext-8", title="Second good one"),
+            ]
+        )
+        + "\n"
+    )
+    result = runner.invoke(args=["posts", "import", str(source)])
+    assert result.exit_code == 0, result.output
+    assert "Imported 2 posts; 0 already there; 7 bad lines skipped." in result.output
+    for number, message in [
+        (2, "not valid JSON"),
+        (3, "kind must be one of"),
+        (4, "unknown tags: nope"),
+        (5, "unknown author 'ghost'"),
+        (6, "ISO 8601"),
+        (7, "needs a timezone"),
+        (8, "missing title"),
+    ]:
+        assert re.search(rf"^line {number}: .*{re.escape(message)}", result.output, re.M)
+    posts = db.session.scalars(select(Post).order_by(Post.id)).all()
+    assert [p.status for p in posts] == ["published", "published"]
+    assert "<script" not in posts[0].body_html and "<strong>bold</strong>" in posts[0].body_html
+    assert posts[0].published_at.isoformat() == "2025-03-01T10:00:00+00:00"
+    assert db.session.scalar(select(func.count(SearchOutbox.id))) >= 2
+
+    again = runner.invoke(args=["posts", "import", str(source)])
+    assert "Imported 0 posts; 2 already there" in again.output
+    assert db.session.scalar(select(func.count(Post.id))) == 2
+
+
+def test_rerender_updates_outdated_html_only(runner, app):
+    post = make_post(make_user("old_writer"), body="Some *old* text here for rendering")
+    post.body_html = "<p>stale</p>"
+    post.markup_version = 0
+    current = make_post(make_user("new_writer"), title="Current version post")
+    current.body_html = "<p>kept as is</p>"
+    db.session.commit()
+    result = runner.invoke(args=["content", "rerender"])
+    assert result.exit_code == 0, result.output
+    assert "1 posts" in result.output
+    db.session.expire_all()
+    assert (
+        db.session.get(Post, post.id).body_html.strip()
+        == "<p>Some <em>old</em> text here for rendering</p>"
+    )
+    assert db.session.get(Post, current.id).body_html == "<p>kept as is</p>"

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import html
 import re
+from functools import partial
 
 import bleach
-from bleach.linkifier import Linker
+from bleach.linkifier import LinkifyFilter
 from markdown_it import MarkdownIt
 from markdown_it.common.utils import escapeHtml
 
 # Bump whenever the allowlist or the renderer's options change, then re-render stored HTML.
-MARKUP_VERSION = 1
+MARKUP_VERSION = 2
 
 ALLOWED_TAGS = frozenset(
     {
@@ -70,15 +71,21 @@ def _image_as_link(renderer, tokens, idx, options, env) -> str:
 
 
 _markdown.add_render_rule("image", _image_as_link)
-_cleaner = bleach.sanitizer.Cleaner(
-    tags=ALLOWED_TAGS,
-    attributes=ALLOWED_ATTRIBUTES,
-    protocols=ALLOWED_PROTOCOLS,
-    strip=True,
-    strip_comments=True,
-)
-_TAG = re.compile(r"<[^>]*>")
-_SPACE = re.compile(r"\s+")
+_SCHEME = re.compile(r"^([a-z][a-z0-9+.\-]*):")
+_INVISIBLE = re.compile(r"[\x00-\x20\x7f]+")
+
+
+def _safe_href(value: str) -> bool:
+    """An explicit scheme must be allowed, however the URL is spelled ("javascript:123" too)."""
+    normalized = _INVISIBLE.sub("", html.unescape(value)).lower()
+    scheme = _SCHEME.match(normalized)
+    return scheme is None or scheme.group(1) in ALLOWED_PROTOCOLS
+
+
+def _allowed_attribute(tag: str, name: str, value: str) -> bool:
+    if name not in ALLOWED_ATTRIBUTES.get(tag, ()):
+        return False
+    return name != "href" or _safe_href(value)
 
 
 def _set_rel(attrs: dict, new: bool = False) -> dict:
@@ -86,7 +93,19 @@ def _set_rel(attrs: dict, new: bool = False) -> dict:
     return attrs
 
 
-_linker = Linker(callbacks=[_set_rel], skip_tags={"pre", "code"}, parse_email=False)
+# One pass: clean and linkify together (a second parse double-escapes text inside <code>).
+_cleaner = bleach.sanitizer.Cleaner(
+    tags=ALLOWED_TAGS,
+    attributes=_allowed_attribute,
+    protocols=ALLOWED_PROTOCOLS,
+    strip=True,
+    strip_comments=True,
+    filters=[
+        partial(LinkifyFilter, callbacks=[_set_rel], skip_tags={"pre", "code"}, parse_email=False)
+    ],
+)
+_TAG = re.compile(r"<[^>]*>")
+_SPACE = re.compile(r"\s+")
 
 
 def render_markdown(source: str) -> str:
@@ -96,7 +115,7 @@ def render_markdown(source: str) -> str:
 
 def sanitize_html(fragment: str) -> str:
     """Keep only allowlisted tags, attributes and URL schemes; mark links as user content."""
-    return _linker.linkify(_cleaner.clean(fragment))
+    return _cleaner.clean(fragment)
 
 
 def _demote_h1(rendered: str) -> str:

@@ -13,7 +13,7 @@ from app.content import MARKUP_VERSION, render_markdown, slugify, summarize
 from app.content.screening import screen
 from app.db import utcnow
 from app.extensions import db
-from app.models import Comment, Post, Revision, SearchOutbox, Tag, User
+from app.models import Comment, ModerationEvent, Post, Revision, SearchOutbox, Tag, User
 from app.models.enums import POST_KINDS
 from app.moderation import service
 from app.moderation.service import ModerationError
@@ -261,3 +261,26 @@ def create_published_post(
     db.session.flush()
     db.session.add(SearchOutbox(post_id=post.id, operation="index"))
     return post
+
+
+def record_medical_review(post: Post, reviewer: User) -> None:
+    """A verified provider other than the author vouches for a published article."""
+    if not reviewer.is_verified_provider:
+        raise ModerationError("Only verified providers can review articles.", 403)
+    if post.kind != "article" or post.status != "published":
+        raise ModerationError("Only published articles carry a medical review.", 409)
+    if post.author_id == reviewer.id:
+        raise ModerationError("An article is reviewed by someone other than its author.", 400)
+    post.reviewed_by_id = reviewer.id
+    post.last_reviewed_at = utcnow()
+    db.session.add(
+        ModerationEvent(
+            actor_id=reviewer.id,
+            action="medical_review",
+            target_type="post",
+            target_id=post.id,
+            from_state=post.status,
+            to_state=post.status,
+        )
+    )
+    db.session.flush()

@@ -148,6 +148,20 @@ def withdraw(post_id: int):
     return redirect(url_for("account.my_posts"))
 
 
+@bp.post("/<int:post_id>/review")
+@login_required
+def review(post_id: int):
+    post = post_or_404(post_id)
+    try:
+        services.record_medical_review(post, current_user)
+    except ModerationError as error:
+        db.session.rollback()
+        return refuse(error)
+    db.session.commit()
+    flash("Thank you: your medical review is recorded on the article.", "success")
+    return redirect(post_url(post))
+
+
 @bp.get("/<int:post_id>/history")
 @login_required
 def history(post_id: int):

@@ -39,10 +39,19 @@ MODERATORS = {
 OWNER_OR_MODERATOR = {"posts.history"}
 OWNER = {"posts.edit", "posts.withdraw", "posts.withdraw_comment"}
 SIGNED_IN_NOT_OWNER = {"posts.flag_post", "posts.flag_comment", "posts.comment"}
+VERIFIED_PROVIDERS = {"posts.review"}
 
 
 def test_every_route_is_classified(app):
-    classified = PUBLIC | SIGNED_IN | MODERATORS | OWNER_OR_MODERATOR | OWNER | SIGNED_IN_NOT_OWNER
+    classified = (
+        PUBLIC
+        | SIGNED_IN
+        | MODERATORS
+        | OWNER_OR_MODERATOR
+        | OWNER
+        | SIGNED_IN_NOT_OWNER
+        | VERIFIED_PROVIDERS
+    )
     endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
     assert endpoints - classified == set(), "classify new routes in this test"
 

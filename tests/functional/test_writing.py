@@ -295,3 +295,37 @@ def test_notifications_tell_the_author_when_a_moderator_decides(client, signed_i
     assert 'Notifications <span class="badge">1' in text(client.get("/"))
     mine = text(client.get("/me/posts"))
     assert "Not approved" in mine and "Please remove the clinic&#39;s name." in mine
+
+
+def test_verified_providers_record_a_medical_review_of_anothers_article(client, signed_in, users):
+    from app.auth.services import create_account
+
+    author = create_account(
+        email="doc2@example.org",
+        username="doc2",
+        role="provider",
+        password="correct horse battery staple",
+        consented=True,
+    )
+    author.verification_state = "verified"
+    db.session.commit()
+    article = make_post(author, kind="article", title="Understanding TPMT results")
+    signed_in("patient")
+    assert (
+        client.post(
+            f"/posts/{article.id}/review",
+            data={"csrf_token": csrf_from(text(client.get(article.path)))},
+        ).status_code
+        == 403
+    )
+    signed_in("provider")
+    page = text(client.get(article.path))
+    assert "Mark as medically reviewed today" in page
+    client.post(f"/posts/{article.id}/review", data={"csrf_token": csrf_from(page)})
+    reviewed = db.session.get(Post, article.id)
+    assert reviewed.reviewed_by_id == users["provider"].id
+    assert reviewed.last_reviewed_at is not None
+    assert "Medically reviewed by" in text(client.get(article.path))
+    own = make_post(users["provider"], kind="article", title="My own article here")
+    refused = client.post(f"/posts/{own.id}/review", data={"csrf_token": csrf_from(page)})
+    assert refused.status_code == 400

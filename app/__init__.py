@@ -26,6 +26,7 @@ def create_app(config: dict | None = None) -> Flask:
     register_errorhandlers(app)
     register_template_helpers(app)
     register_page_cache(app)
+    register_search(app)
     register_commands(app)
     return app
 
@@ -60,6 +61,7 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from app.account.views import bp as account_bp
+    from app.api.views import bp as api_bp
     from app.auth.views import bp as auth_bp
     from app.authors.views import bp as authors_bp
     from app.main.views import bp as main_bp
@@ -67,7 +69,17 @@ def register_blueprints(app: Flask) -> None:
     from app.posts.views import bp as posts_bp
     from app.tags.views import bp as tags_bp
 
-    for blueprint in (main_bp, auth_bp, posts_bp, tags_bp, authors_bp, account_bp, moderation_bp):
+    blueprints = (
+        main_bp,
+        auth_bp,
+        posts_bp,
+        tags_bp,
+        authors_bp,
+        account_bp,
+        moderation_bp,
+        api_bp,
+    )
+    for blueprint in blueprints:
         app.register_blueprint(blueprint)
 
 
@@ -85,6 +97,12 @@ def register_template_helpers(app: Flask) -> None:
 
 def register_page_cache(app: Flask) -> None:
     from app.cache import register
+
+    register(app)
+
+
+def register_search(app: Flask) -> None:
+    from app.search.wiring import register
 
     register(app)
 

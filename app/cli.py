@@ -25,6 +25,7 @@ def seed_demo_command() -> None:
 
     result = seed_demo()
     db.session.commit()
+    after_bulk_change()
     if not result.created:
         click.echo("Demo content not loaded: the database already has content.")
         return

@@ -62,6 +62,15 @@ def unread_notifications() -> int:
     )
 
 
+def all_tags() -> list:
+    from sqlalchemy import select
+
+    from app.extensions import db
+    from app.models import Tag
+
+    return list(db.session.scalars(select(Tag).order_by(Tag.name)))
+
+
 def register(app: Flask) -> None:
     app.jinja_env.filters.update(date=format_date, isodate=iso_datetime, stored_html=stored_html)
     app.jinja_env.globals.update(
@@ -70,6 +79,7 @@ def register(app: Flask) -> None:
         DISCLAIMER=DISCLAIMER,
         STATUS_LABELS=STATUS_LABELS,
         unread_notifications=unread_notifications,
+        all_tags=all_tags,
     )
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

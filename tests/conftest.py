@@ -11,6 +11,7 @@ from flask.testing import FlaskClient
 from app import create_app
 from app.auth.services import create_account
 from app.extensions import db
+from app.search import close_backend
 from tests.helpers import PASSWORD, sign_in, sign_out
 
 ENVIRONMENT_SETTINGS = (
@@ -55,6 +56,7 @@ def app(tmp_path):
         db.create_all()
         yield app
         db.session.remove()
+        close_backend(app)
         db.engine.dispose()
 
 

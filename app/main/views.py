@@ -1,17 +1,16 @@
 from __future__ import annotations
 
 from flask import Blueprint, jsonify, render_template, request
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Post, Tag
-from app.posts.queries import latest_published, paginate, published_counts_by_tag, published_posts
-from app.web import page_number
+from app.models import Tag
+from app.posts.queries import latest_published, published_counts_by_tag
 
 bp = Blueprint("main", __name__)
 
 HOME_POST_COUNT = 15
-MAX_QUERY_LENGTH = 200
+MAX_QUERY_ECHO = 500
 
 
 @bp.get("/")
@@ -27,28 +26,29 @@ def home():
 
 @bp.get("/search")
 def search():
-    """Title and body matching over published posts, until the full-text index arrives."""
-    query = request.args.get("q", "").strip()
-    page = page_number()
-    if len(query) > MAX_QUERY_LENGTH:
-        return render_template(
-            "main/search.html",
-            query=query[:MAX_QUERY_LENGTH],
-            results=None,
-            error=f"Please shorten your search to {MAX_QUERY_LENGTH} characters.",
-        ), 400
-    results = None
-    if query:
-        words = [w for w in query.split() if w][:8]
-        conditions = [
-            or_(
-                Post.title.icontains(word, autoescape=True),
-                Post.body_source.icontains(word, autoescape=True),
-            )
-            for word in words
-        ]
-        results = paginate(published_posts().where(*conditions), page, 20)
-    return render_template("main/search.html", query=query, results=results, error=None)
+    from app.search import SearchError
+    from app.search.results import BadSearch, parse_search_args, suggested_tags
+    from app.search.results import search as run_search
+
+    context = {
+        "query_text": request.args.get("q", "")[:MAX_QUERY_ECHO],
+        "results": None,
+        "error": None,
+        "args": request.args,
+        "tags": suggested_tags(),
+    }
+    try:
+        context["results"] = run_search(parse_search_args(request.args))
+    except BadSearch as problem:
+        context["error"] = str(problem)
+        return render_template("main/search.html", **context), 400
+    except SearchError:
+        context["error"] = (
+            "Search is unavailable for a moment while its index is repaired. "
+            "Please try again shortly; browsing by topic still works."
+        )
+        return render_template("main/search.html", **context), 503
+    return render_template("main/search.html", **context)
 
 
 @bp.get("/healthz")

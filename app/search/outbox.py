@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from sqlalchemy import delete, func, select
+from sqlalchemy.exc import SQLAlchemyError
 
 from app.extensions import db
 from app.models import Post, SearchOutbox
@@ -72,23 +73,32 @@ def apply_pending(backend: SearchBackend, limit: int = APPLY_LIMIT) -> int:
     with outbox_lock(backend, wait=False) as locked:
         if not locked:
             return 0
-        rows = list(db.session.scalars(select(SearchOutbox).order_by(SearchOutbox.id).limit(limit)))
-        if not rows:
-            return 0
-        post_ids = {row.post_id for row in rows}
         try:
-            documents = published_documents(post_ids)
-            gone = post_ids - {doc.post_id for doc in documents}
-            backend.index(documents)
-            backend.remove(gone)
-        except Exception as error:  # the request that triggered this must never see it
-            record_failure(rows, error)
+            return _apply_batch(backend, limit)
+        except SQLAlchemyError as error:
+            db.session.rollback()
+            log.warning("search outbox: database error, rows stay queued: %s", error)
             return 0
-        db.session.execute(
-            delete(SearchOutbox).where(SearchOutbox.id.in_([row.id for row in rows]))
-        )
-        db.session.commit()
-        return len(rows)
+
+
+def _apply_batch(backend: SearchBackend, limit: int) -> int:
+    rows = list(db.session.scalars(select(SearchOutbox).order_by(SearchOutbox.id).limit(limit)))
+    if not rows:
+        return 0
+    post_ids = {row.post_id for row in rows}
+    try:
+        documents = published_documents(post_ids)
+        gone = post_ids - {doc.post_id for doc in documents}
+        backend.index(documents)
+        backend.remove(gone)
+    except SQLAlchemyError:
+        raise
+    except Exception as error:  # the request that triggered this must never see it
+        record_failure(rows, error)
+        return 0
+    db.session.execute(delete(SearchOutbox).where(SearchOutbox.id.in_([row.id for row in rows])))
+    db.session.commit()
+    return len(rows)
 
 
 def drain(backend: SearchBackend, limit: int = APPLY_LIMIT) -> int:

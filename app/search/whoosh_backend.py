@@ -15,12 +15,14 @@ import os
 import re
 import secrets
 import shutil
+import string
 import tempfile
 import threading
 import time
 import warnings
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from itertools import islice
 from pathlib import Path
 from typing import TypeVar
@@ -65,6 +67,8 @@ SYNONYM_BOOST = 0.7
 SYNONYM_PHRASE_SLOP = 3
 RELAXED_SCALE = 0.9
 SNIPPET_CHARS = 200
+SNIPPET_SCAN = 10_000  # a match further into a long post gives the post's opening instead
+PLAN_CACHE_SIZE = 256
 LOCK_TIMEOUT = 2.0
 SWAP_LOCK_TIMEOUT = 30.0
 OPEN_ATTEMPTS = 5
@@ -72,6 +76,7 @@ OPEN_RETRY_DELAY = 0.02
 REBUILD_LIMIT_MB = 256
 LEFTOVER_AGE_SECONDS = 3600
 MIN_SUGGEST_LENGTH = 4
+PUNCTUATION = string.punctuation + "‘’“”«»…"
 OPERATOR_WORDS = frozenset({"AND", "OR", "&&", "||"})
 # Small words of multi-word synonyms ("missed my", "changed to") are not worth a highlight.
 HIGHLIGHT_SKIP = frozenset(
@@ -115,12 +120,18 @@ def document_fields(doc: SearchDocument) -> dict[str, object]:
         "role": doc.author_role,
         "author": doc.author_username,
         "published": int(doc.published_at.timestamp()),
-        "spelling": "\n".join((doc.title, doc.body_text, tag_names)),
+        "spelling": spelling_words(doc.title, doc.body_text, tag_names),
     }
 
 
 class IndexMissing(SearchUnavailable):
     """No index in the folder (never built, deleted, or mid-swap)."""
+
+
+def spelling_words(*texts: str) -> str:
+    """The words worth suggesting, each once: the spelling field only needs the vocabulary."""
+    words = {word.strip(PUNCTUATION) for text in texts for word in text.lower().split()}
+    return " ".join(word for word in words if len(word) >= MIN_SUGGEST_LENGTH and word.isalpha())
 
 
 # Reading the member's query ---------------------------------------------------------------
@@ -201,8 +212,10 @@ class QueryPlanner:
 
     def __init__(self, expander: SynonymExpander) -> None:
         self.expander = expander
+        self.plan = lru_cache(maxsize=PLAN_CACHE_SIZE)(self._plan)
 
-    def plan(self, text: str) -> QueryPlan:
+    def _plan(self, text: str) -> QueryPlan:
+        """Cached by `plan`: the body snippets of a results page re-read the same text."""
         plan = QueryPlan()
         run: list[str] = []
         for clause in split_clauses(text):
@@ -294,7 +307,7 @@ def highlight_body(text: str, terms: Iterable[str], limit: int = SNIPPET_CHARS) 
         text,
         frozenset(terms),
         MEDICAL_ANALYZER,
-        highlight.ContextFragmenter(maxchars=limit, surround=limit // 3),
+        highlight.ContextFragmenter(maxchars=limit, surround=limit // 3, charlimit=SNIPPET_SCAN),
         MarkFormatter(),
         top=1,
     )
@@ -417,7 +430,13 @@ class WhooshBackend:
         return SearchPage(hits, total, query.page, query.per_page, suggestion, relaxed)
 
     def _execute(self, searcher: Searcher, whoosh_query: Query, query: SearchQuery) -> Results:
-        options: dict[str, object] = {"limit": query.page * query.per_page}
+        """Matches of one query; every match is collected, since the page shows the total.
+
+        Whoosh's top-N collector (`limit=N`) skips low-scoring blocks and then runs the query a
+        second time to count; collecting everything in one pass is faster here (about a third
+        on the benchmark), and exact, unlike `optimize=False`, which also prunes.
+        """
+        options: dict[str, object] = {"limit": None}
         filters = filter_query(query)
         if filters is not None:
             options["filter"] = filters
@@ -561,17 +580,23 @@ class WhooshBackend:
             return self._guarded(lambda: work(self._up_to_date_searcher()))
 
     def _guarded(self, work: Callable[[], T]) -> T:
-        """Run Whoosh work; a damaged index comes out as SearchUnavailable, never a raw error."""
-        try:
-            return work()
-        except (SearchUnavailable, IndexBusy):
-            raise
-        except Exception as error:
-            message = (
-                f"The search index {self.index_dir} cannot be read "
-                f"({type(error).__name__}: {error}); rebuild it."
-            )
-        release_leaked_files()
+        """Run Whoosh work; a damaged index comes out as SearchUnavailable, never a raw error.
+
+        Whoosh leaves files open when it fails half way through reading a damaged index; they
+        are closed here, without the ResourceWarning (which `-W error` would turn into a crash).
+        """
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ResourceWarning)
+            try:
+                return work()
+            except (SearchUnavailable, IndexBusy):
+                raise
+            except Exception as error:
+                message = (
+                    f"The search index {self.index_dir} cannot be read "
+                    f"({type(error).__name__}: {error}); rebuild it."
+                )
+            gc.collect()
         log.warning("%s", message)
         raise SearchUnavailable(message)
 
@@ -653,13 +678,6 @@ def build_index(folder: Path, docs: Iterable[SearchDocument]) -> int:
     writer.commit()
     (folder / SCHEMA_VERSION_FILE).write_text(SCHEMA_VERSION + "\n")
     return count
-
-
-def release_leaked_files() -> None:
-    """Whoosh leaves files open when it fails to read a damaged index: close them now, quietly."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ResourceWarning)
-        gc.collect()
 
 
 def probe(searcher: Searcher) -> None:

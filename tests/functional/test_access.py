@@ -18,6 +18,7 @@ PUBLIC = {
     "auth.register",
     "auth.login",
     "static",
+    "api.search",
 }
 SIGNED_IN = {
     "posts.new",

@@ -164,7 +164,8 @@ def test_pagination_splits_long_tag_pages(client, content):
 
 def test_search_finds_published_posts_by_words(client, content):
     page = text(client.get("/search?q=forgot+azathioprine"))
-    assert "1 result for" in page and "Forgot a dose of azathioprine" in page
+    assert "1 result for" in page
+    assert "<mark>Forgot</mark> a dose of <mark>azathioprine</mark>" in page
 
 
 def test_search_handles_hostile_and_oversized_input(client, content):

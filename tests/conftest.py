@@ -127,3 +127,17 @@ def signed_in(client, users):
         return users[role]
 
     return _sign_in
+
+
+_RELEVANCE_REPORT: list[str] = []
+
+
+@pytest.fixture
+def relevance_report() -> list[str]:
+    """Lines the search quality test wants in the terminal summary."""
+    return _RELEVANCE_REPORT
+
+
+def pytest_terminal_summary(terminalreporter):
+    for line in _RELEVANCE_REPORT:
+        terminalreporter.write_line(line)

@@ -51,7 +51,7 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
-        if error.code and error.code >= 500:
+        if error.code is None or error.code == 500:
             return server_error(error)
         return render_error(error.code or 400, error.description or "")
 

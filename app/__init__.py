@@ -64,6 +64,8 @@ def register_blueprints(app: Flask) -> None:
     from app.api.views import bp as api_bp
     from app.auth.views import bp as auth_bp
     from app.authors.views import bp as authors_bp
+    from app.engagement.views import bp as engagement_bp
+    from app.feeds.views import bp as feeds_bp
     from app.main.views import bp as main_bp
     from app.moderation.views import bp as moderation_bp
     from app.posts.views import bp as posts_bp
@@ -78,6 +80,8 @@ def register_blueprints(app: Flask) -> None:
         account_bp,
         moderation_bp,
         api_bp,
+        feeds_bp,
+        engagement_bp,
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

@@ -1,5 +1,6 @@
 """Every model, imported here so Alembic and the app see one complete metadata."""
 
+from app.models.engagement import Bookmark, Follow, MemberCondition, Reaction
 from app.models.moderation import (
     AppendOnlyError,
     Flag,
@@ -10,10 +11,16 @@ from app.models.moderation import (
 )
 from app.models.posts import Comment, Post, Revision
 from app.models.tags import Tag, post_tags
+from app.models.tokens import PasswordResetToken
 from app.models.users import User
 
 __all__ = [
     "AppendOnlyError",
+    "Bookmark",
+    "Follow",
+    "MemberCondition",
+    "PasswordResetToken",
+    "Reaction",
     "Comment",
     "Flag",
     "ModerationEvent",

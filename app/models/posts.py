@@ -19,6 +19,7 @@ class Post(TimestampMixin, Base):
         CheckConstraint(in_list("status", CONTENT_STATES), name="status"),
         Index("ix_posts_status_published_at", "status", "published_at"),
         Index("ix_posts_author_status_published_at", "author_id", "status", "published_at"),
+        Index("ix_posts_status_helpful_count", "status", "helpful_count"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -38,6 +39,7 @@ class Post(TimestampMixin, Base):
     last_reviewed_at: Mapped[datetime | None]
     external_id: Mapped[str | None] = mapped_column(String(120), unique=True)
     findings: Mapped[str] = mapped_column(Text, default="[]")
+    helpful_count: Mapped[int] = mapped_column(default=0)
 
     author: Mapped[User] = relationship(foreign_keys=[author_id], lazy="raise")
     reviewed_by: Mapped[User | None] = relationship(foreign_keys=[reviewed_by_id], lazy="raise")

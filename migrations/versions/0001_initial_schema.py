@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-26 04:29:51.641407
+Create Date: 2026-11-26 05:07:13.146737
 
 """
 from alembic import op
@@ -80,6 +80,32 @@ def upgrade():
     sa.UniqueConstraint('email', name=op.f('uq_users_email')),
     sa.UniqueConstraint('username', name=op.f('uq_users_username'))
     )
+    op.create_table('follows',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('follower_id', sa.Integer(), nullable=False),
+    sa.Column('tag_id', sa.Integer(), nullable=True),
+    sa.Column('author_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint('(tag_id IS NULL) <> (author_id IS NULL)', name=op.f('ck_follows_exactly_one_target')),
+    sa.ForeignKeyConstraint(['author_id'], ['users.id'], name=op.f('fk_follows_author_id_users'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['follower_id'], ['users.id'], name=op.f('fk_follows_follower_id_users'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['tag_id'], ['tags.id'], name=op.f('fk_follows_tag_id_tags'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_follows')),
+    sa.UniqueConstraint('follower_id', 'author_id', name='uq_follows_follower_author'),
+    sa.UniqueConstraint('follower_id', 'tag_id', name='uq_follows_follower_tag')
+    )
+    with op.batch_alter_table('follows', schema=None) as batch_op:
+        batch_op.create_index('ix_follows_author_id', ['author_id'], unique=False)
+        batch_op.create_index('ix_follows_tag_id', ['tag_id'], unique=False)
+
+    op.create_table('member_conditions',
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('tag_id', sa.Integer(), nullable=False),
+    sa.Column('shown', sa.Boolean(), nullable=False),
+    sa.ForeignKeyConstraint(['tag_id'], ['tags.id'], name=op.f('fk_member_conditions_tag_id_tags'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_member_conditions_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('user_id', 'tag_id', name=op.f('pk_member_conditions'))
+    )
     op.create_table('moderation_events',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('actor_id', sa.Integer(), nullable=True),
@@ -114,6 +140,20 @@ def upgrade():
     with op.batch_alter_table('notifications', schema=None) as batch_op:
         batch_op.create_index('ix_notifications_user_read', ['user_id', 'read_at'], unique=False)
 
+    op.create_table('password_reset_tokens',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('token_hash', sa.String(length=64), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('used_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_password_reset_tokens_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_password_reset_tokens')),
+    sa.UniqueConstraint('token_hash', name=op.f('uq_password_reset_tokens_token_hash'))
+    )
+    with op.batch_alter_table('password_reset_tokens', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_password_reset_tokens_user_id'), ['user_id'], unique=False)
+
     op.create_table('posts',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('kind', sa.String(length=16), nullable=False),
@@ -132,6 +172,7 @@ def upgrade():
     sa.Column('last_reviewed_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('external_id', sa.String(length=120), nullable=True),
     sa.Column('findings', sa.Text(), nullable=False),
+    sa.Column('helpful_count', sa.Integer(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.CheckConstraint("kind IN ('experience', 'question', 'article')", name=op.f('ck_posts_kind')),
@@ -144,7 +185,19 @@ def upgrade():
     )
     with op.batch_alter_table('posts', schema=None) as batch_op:
         batch_op.create_index('ix_posts_author_status_published_at', ['author_id', 'status', 'published_at'], unique=False)
+        batch_op.create_index('ix_posts_status_helpful_count', ['status', 'helpful_count'], unique=False)
         batch_op.create_index('ix_posts_status_published_at', ['status', 'published_at'], unique=False)
+
+    op.create_table('bookmarks',
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('post_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['post_id'], ['posts.id'], name=op.f('fk_bookmarks_post_id_posts'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_bookmarks_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('user_id', 'post_id', name=op.f('pk_bookmarks'))
+    )
+    with op.batch_alter_table('bookmarks', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_bookmarks_post_id'), ['post_id'], unique=False)
 
     op.create_table('comments',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -177,6 +230,17 @@ def upgrade():
     )
     with op.batch_alter_table('post_tags', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_post_tags_tag_id'), ['tag_id'], unique=False)
+
+    op.create_table('reactions',
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('post_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['post_id'], ['posts.id'], name=op.f('fk_reactions_post_id_posts'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_reactions_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('user_id', 'post_id', name=op.f('pk_reactions'))
+    )
+    with op.batch_alter_table('reactions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_reactions_post_id'), ['post_id'], unique=False)
 
     op.create_table('revisions',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -236,6 +300,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_revisions_post_id'))
 
     op.drop_table('revisions')
+    with op.batch_alter_table('reactions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_reactions_post_id'))
+
+    op.drop_table('reactions')
     with op.batch_alter_table('post_tags', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_post_tags_tag_id'))
 
@@ -245,11 +313,20 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_comments_author_id'))
 
     op.drop_table('comments')
+    with op.batch_alter_table('bookmarks', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_bookmarks_post_id'))
+
+    op.drop_table('bookmarks')
     with op.batch_alter_table('posts', schema=None) as batch_op:
         batch_op.drop_index('ix_posts_status_published_at')
+        batch_op.drop_index('ix_posts_status_helpful_count')
         batch_op.drop_index('ix_posts_author_status_published_at')
 
     op.drop_table('posts')
+    with op.batch_alter_table('password_reset_tokens', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_password_reset_tokens_user_id'))
+
+    op.drop_table('password_reset_tokens')
     with op.batch_alter_table('notifications', schema=None) as batch_op:
         batch_op.drop_index('ix_notifications_user_read')
 
@@ -260,6 +337,12 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_moderation_events_actor_id'))
 
     op.drop_table('moderation_events')
+    op.drop_table('member_conditions')
+    with op.batch_alter_table('follows', schema=None) as batch_op:
+        batch_op.drop_index('ix_follows_tag_id')
+        batch_op.drop_index('ix_follows_author_id')
+
+    op.drop_table('follows')
     op.drop_table('users')
     op.drop_table('tags')
     op.drop_table('site_state')

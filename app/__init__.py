@@ -27,6 +27,7 @@ def create_app(config: dict | None = None) -> Flask:
     register_template_helpers(app)
     register_page_cache(app)
     register_search(app)
+    register_security(app)
     register_commands(app)
     return app
 
@@ -101,6 +102,12 @@ def register_template_helpers(app: Flask) -> None:
 
 def register_page_cache(app: Flask) -> None:
     from app.cache import register
+
+    register(app)
+
+
+def register_security(app: Flask) -> None:
+    from app.security import register
 
     register(app)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import secrets
 import tempfile
+from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
@@ -37,6 +38,7 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
         "FLAG_HIDE_THRESHOLD": env.get("FLAG_HIDE_THRESHOLD", "3"),
         "PASSWORD_HASH_PROFILE": env.get("PASSWORD_HASH_PROFILE", "strong"),
         "PAGE_CACHE": env.get("PAGE_CACHE", "on"),
+        "TRUSTED_PROXY_COUNT": env.get("TRUSTED_PROXY_COUNT", "0"),
     }
     config.update(overrides)
 
@@ -51,6 +53,9 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
     config["PAGE_CACHE"] = validate_switch("PAGE_CACHE", config["PAGE_CACHE"])
     for name in ("PORT", "TRUSTED_PUBLISH_THRESHOLD", "FLAG_HIDE_THRESHOLD"):
         config[name] = validate_positive_int(name, config[name])
+    config["TRUSTED_PROXY_COUNT"] = validate_positive_int(
+        "TRUSTED_PROXY_COUNT", config["TRUSTED_PROXY_COUNT"], minimum=0
+    )
     if not config["SECRET_KEY"]:
         config["SECRET_KEY"] = load_or_create_secret_key(instance)
     elif len(config["SECRET_KEY"]) < 32:
@@ -61,6 +66,8 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
     config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
     config.setdefault("REMEMBER_COOKIE_HTTPONLY", True)
     config.setdefault("REMEMBER_COOKIE_SAMESITE", "Lax")
+    config.setdefault("REMEMBER_COOKIE_DURATION", timedelta(days=30))
+    config.setdefault("PERMANENT_SESSION_LIFETIME", timedelta(days=30))
     config.setdefault("WTF_CSRF_TIME_LIMIT", None)
     config.setdefault("MAX_CONTENT_LENGTH", 1024 * 1024)
     return config
@@ -113,13 +120,13 @@ def validate_switch(name: str, value: object) -> bool:
     return switches[str(value).lower()]
 
 
-def validate_positive_int(name: str, value: object) -> int:
+def validate_positive_int(name: str, value: object, minimum: int = 1) -> int:
     try:
         number = int(value)  # type: ignore[arg-type]
     except (TypeError, ValueError):
         raise ConfigError(f"{name} must be a whole number; got {value!r}.") from None
-    if number < 1:
-        raise ConfigError(f"{name} must be at least 1; got {number}.")
+    if number < minimum:
+        raise ConfigError(f"{name} must be at least {minimum}; got {number}.")
     return number
 
 

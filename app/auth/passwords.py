@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
+from zxcvbn import zxcvbn
+from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
 MIN_LENGTH = 12
 MAX_LENGTH = 128
@@ -45,3 +49,30 @@ def _verify(hasher: PasswordHasher, stored_hash: str, password: str) -> bool:
 
 def needs_rehash(stored_hash: str) -> bool:
     return _hasher().check_needs_rehash(stored_hash)
+
+
+SITE_WORDS = ["azathioprine", "imuran", "hepatitis", "community", "aza", "aih"]
+MIN_STRENGTH = 3
+ZXCVBN_MAX_LENGTH = 72  # the estimator refuses longer input; the whole password is still hashed
+
+
+def password_problem(password: str, *, username: str = "", email: str = "") -> str | None:
+    """Why a new password cannot be used (length, a common password, easy to guess), or None."""
+    if not MIN_LENGTH <= len(password) <= MAX_LENGTH:
+        return f"Use {MIN_LENGTH} to {MAX_LENGTH} characters."
+    if password.lower() in _common_passwords():
+        return "That is one of the most common passwords; please choose another."
+    hints = [word for word in (username, email.partition("@")[0], *SITE_WORDS) if word]
+    estimate = zxcvbn(password[:ZXCVBN_MAX_LENGTH], user_inputs=hints)
+    if estimate["score"] < MIN_STRENGTH:
+        warning = estimate["feedback"].get("warning") or "it is too easy to guess"
+        return (
+            f"Please choose a stronger password: {warning.rstrip('.').lower()}. "
+            "A phrase of four or more unrelated words works well."
+        )
+    return None
+
+
+@cache
+def _common_passwords() -> frozenset[str]:
+    return frozenset(FREQUENCY_LISTS["passwords"])

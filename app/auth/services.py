@@ -7,7 +7,7 @@ import re
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from app.auth.passwords import hash_password, needs_rehash, verify_password
+from app.auth.passwords import hash_password, needs_rehash, password_problem, verify_password
 from app.db import utcnow
 from app.extensions import db
 from app.models import User
@@ -70,6 +70,8 @@ def create_account(
     username = username.strip().lower()
     if problem := username_problem(username):
         raise AccountError("username", problem)
+    if problem := password_problem(password, username=username, email=email):
+        raise AccountError("password", problem)
     if role not in ROLES:
         raise AccountError("role", f"Unknown role {role!r}; choose one of {', '.join(ROLES)}.")
     if db.session.scalar(select(User.id).where(User.email == email)) is not None:

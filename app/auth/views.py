@@ -5,6 +5,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from app.auth.forms import LoginForm, RegisterForm
 from app.auth.services import AccountError, authenticate, create_account
+from app.auth.sessions import end_all_sessions
 from app.extensions import db
 from app.security import safe_next
 from app.web import add_form_error
@@ -64,6 +65,8 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
+    end_all_sessions(current_user._get_current_object())
+    db.session.commit()
     logout_user()
     session.clear()
     flash("You are signed out.", "info")

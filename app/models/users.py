@@ -41,6 +41,10 @@ class User(UserMixin, Base):
     verified_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     verified_at: Mapped[datetime | None]
 
+    def get_id(self) -> str:
+        """The session names the account and its session version; bumping it ends sessions."""
+        return f"{self.id}:{self.session_version}"
+
     @property
     def is_verified_provider(self) -> bool:
         return self.role == "provider" and self.verification_state == "verified"

@@ -157,7 +157,7 @@ def test_the_session_is_renewed_at_sign_in(client, users):
     sign_in(client, "pat@example.org")
     with client.session_transaction() as session:
         assert "planted" not in session
-        assert session["_user_id"] == str(users["patient"].id)
+        assert session["_user_id"] == f"{users['patient'].id}:1"
 
 
 def test_sign_out_needs_a_post_with_csrf(client, users):
@@ -182,3 +182,54 @@ def test_session_cookie_is_httponly_and_lax(client, users):
 def test_oversized_request_bodies_are_refused(client, app):
     response = client.post("/auth/register", data={"email": "x" * (2 * 1024 * 1024)})
     assert response.status_code == 413
+
+
+@pytest.mark.parametrize(
+    ("password", "message"),
+    [
+        ("password1234", "one of the most common passwords"),
+        ("qwerty123456", "one of the most common passwords"),
+        ("aaaaaaaaaaaaaaaa", "Please choose a stronger password"),
+        ("new_member2025", "Please choose a stronger password"),
+        ("iloveyou12345", "Please choose a stronger password"),
+    ],
+)
+def test_common_and_guessable_passwords_are_refused(client, app, password, message):
+    response = register(client, password=password)
+    assert response.status_code == 400
+    assert message in text(response)
+    assert user_count() == 0
+
+
+def test_long_passwords_are_not_truncated(client, app):
+    long_password = ("correct horse battery staple " * 5)[:128]
+    assert len(long_password) == 128
+    assert register(client, password=long_password[:128]).status_code == 302
+    client.post("/auth/logout", data={"csrf_token": csrf_from(text(client.get("/")))})
+    near_miss = post_form(
+        client, "/auth/login", {"email": GOOD["email"], "password": long_password[:127]}
+    )
+    assert near_miss.status_code == 400
+    assert sign_in(client, GOOD["email"], long_password[:128]).status_code == 302
+
+
+def test_sign_out_ends_the_session_on_the_server(client, users, app):
+    sign_in(client, "pat@example.org")
+    with client.session_transaction() as session:
+        stolen = dict(session)
+    client.post("/auth/logout", data={"csrf_token": csrf_from(text(client.get("/")))})
+    with client.session_transaction() as session:
+        session.update(stolen)
+    page = text(client.get("/me/posts", follow_redirects=False) and client.get("/"))
+    assert "Sign out" not in page
+    assert client.get("/me/posts").status_code == 302
+
+
+def test_rehash_on_sign_in_when_parameters_change(client, users, app):
+    from app.models import User
+
+    old_hash = db.session.get(User, users["patient"].id).password_hash
+    app.config["PASSWORD_HASH_PROFILE"] = "strong"
+    sign_in(client, "pat@example.org")
+    new_hash = db.session.get(User, users["patient"].id).password_hash
+    assert new_hash != old_hash and "m=65536" in new_hash

@@ -57,6 +57,9 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_message = "Please sign in to continue."
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
+    login_manager.refresh_view = "auth.login"
+    login_manager.needs_refresh_message = "Please sign in again to confirm it is you."
+    login_manager.needs_refresh_message_category = "info"
     login_manager.user_loader(load_user)
 
 

@@ -39,6 +39,14 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
         "PASSWORD_HASH_PROFILE": env.get("PASSWORD_HASH_PROFILE", "strong"),
         "PAGE_CACHE": env.get("PAGE_CACHE", "on"),
         "TRUSTED_PROXY_COUNT": env.get("TRUSTED_PROXY_COUNT", "0"),
+        "MAIL_BACKEND": env.get("MAIL_BACKEND", "file"),
+        "MAIL_FOLDER": env.get("MAIL_FOLDER") or str(instance / "mail"),
+        "MAIL_FROM": env.get("MAIL_FROM", "Community accounts <no-reply@localhost>"),
+        "SMTP_HOST": env.get("SMTP_HOST", "localhost"),
+        "SMTP_PORT": env.get("SMTP_PORT", "587"),
+        "SMTP_USER": env.get("SMTP_USER", ""),
+        "SMTP_PASSWORD": env.get("SMTP_PASSWORD", ""),
+        "SMTP_STARTTLS": env.get("SMTP_STARTTLS", "on"),
     }
     config.update(overrides)
 
@@ -51,6 +59,11 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
         "PASSWORD_HASH_PROFILE", config["PASSWORD_HASH_PROFILE"], ("strong", "fast-for-tests")
     )
     config["PAGE_CACHE"] = validate_switch("PAGE_CACHE", config["PAGE_CACHE"])
+    config["MAIL_BACKEND"] = validate_choice(
+        "MAIL_BACKEND", config["MAIL_BACKEND"], ("file", "smtp")
+    )
+    config["SMTP_PORT"] = validate_positive_int("SMTP_PORT", config["SMTP_PORT"])
+    config["SMTP_STARTTLS"] = validate_switch("SMTP_STARTTLS", config["SMTP_STARTTLS"])
     for name in ("PORT", "TRUSTED_PUBLISH_THRESHOLD", "FLAG_HIDE_THRESHOLD"):
         config[name] = validate_positive_int(name, config[name])
     config["TRUSTED_PROXY_COUNT"] = validate_positive_int(

@@ -64,3 +64,33 @@ class LoginForm(FlaskForm):
     )
     remember = BooleanField("Keep me signed in on this device")
     next = HiddenField()
+
+
+class ResetRequestForm(FlaskForm):
+    email = EmailField(
+        "Email",
+        filters=[strip_and_lower],
+        validators=[DataRequired("Enter your email address."), Length(max=254)],
+    )
+
+
+class NewPasswordForm(FlaskForm):
+    password = PasswordField(
+        "New password",
+        validators=[
+            DataRequired("Choose a password."),
+            Length(
+                min=MIN_LENGTH,
+                max=MAX_LENGTH,
+                message=f"Use {MIN_LENGTH} to {MAX_LENGTH} characters.",
+            ),
+        ],
+        description=f"At least {MIN_LENGTH} characters. A phrase of a few words works well.",
+    )
+
+
+class ChangePasswordForm(NewPasswordForm):
+    current_password = PasswordField(
+        "Current password",
+        validators=[DataRequired("Enter your current password."), Length(max=MAX_LENGTH)],
+    )

@@ -1,9 +1,23 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import (
+    current_user,
+    fresh_login_required,
+    login_required,
+    login_user,
+    logout_user,
+)
 
-from app.auth.forms import LoginForm, RegisterForm
+from app.auth.forms import (
+    ChangePasswordForm,
+    LoginForm,
+    NewPasswordForm,
+    RegisterForm,
+    ResetRequestForm,
+)
+from app.auth.passwords import verify_password
+from app.auth.reset import request_reset, reset_password, set_password, valid_token
 from app.auth.services import AccountError, authenticate, create_account
 from app.auth.sessions import end_all_sessions
 from app.extensions import db
@@ -71,3 +85,67 @@ def logout():
     session.clear()
     flash("You are signed out.", "info")
     return redirect(url_for("main.home"))
+
+
+RESET_SENT = (
+    "If an account uses that address, we have sent it a link to choose a new "
+    "password. The link works once, for 30 minutes."
+)
+
+
+@bp.route("/reset", methods=["GET", "POST"])
+def reset_request():
+    form = ResetRequestForm()
+    if form.validate_on_submit():
+        request_reset(
+            form.email.data, lambda token: url_for("auth.reset", token=token, _external=True)
+        )
+        db.session.commit()
+        return render_template("auth/reset_request.html", form=None, sent=RESET_SENT)
+    status = 400 if form.is_submitted() else 200
+    return render_template("auth/reset_request.html", form=form, sent=None), status
+
+
+@bp.route("/reset/<token>", methods=["GET", "POST"])
+def reset(token: str):
+    if valid_token(token) is None:
+        return render_template(
+            "errors/error.html",
+            code=400,
+            title="This link has expired",
+            message="This reset link has expired or was already used. You can ask for a new one.",
+        ), 400
+    form = NewPasswordForm()
+    if form.validate_on_submit():
+        try:
+            reset_password(token, form.password.data)
+        except AccountError as error:
+            add_form_error(form, "password", str(error))
+        else:
+            db.session.commit()
+            flash("Your password is changed. Please sign in.", "success")
+            return redirect(url_for("auth.login"))
+    status = 400 if form.is_submitted() else 200
+    return render_template("auth/reset.html", form=form), status
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@fresh_login_required
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        user = current_user._get_current_object()
+        if not verify_password(user.password_hash, form.current_password.data):
+            add_form_error(form, "current_password", "That is not your current password.")
+        else:
+            try:
+                set_password(user, form.password.data)
+            except AccountError as error:
+                add_form_error(form, "password", str(error))
+            else:
+                db.session.commit()
+                start_session(user)
+                flash("Your password is changed; you were signed out everywhere else.", "success")
+                return redirect(url_for("main.home"))
+    status = 400 if form.is_submitted() else 200
+    return render_template("auth/password.html", form=form), status

@@ -17,6 +17,8 @@ PUBLIC = {
     "authors.show",
     "auth.register",
     "auth.login",
+    "auth.reset_request",
+    "auth.reset",
     "static",
     "api.search",
 }
@@ -26,7 +28,14 @@ SIGNED_IN = {
     "account.notifications",
     "account.mark_read",
     "account.provider",
+    "account.profile",
+    "account.handle",
+    "engagement.bookmark",
+    "engagement.follow_tag",
+    "engagement.saved",
+    "engagement.feed",
     "auth.logout",
+    "auth.change_password",
 }
 MODERATORS = {
     "moderation.queue",
@@ -39,7 +48,13 @@ MODERATORS = {
 }
 OWNER_OR_MODERATOR = {"posts.history"}
 OWNER = {"posts.edit", "posts.withdraw", "posts.withdraw_comment"}
-SIGNED_IN_NOT_OWNER = {"posts.flag_post", "posts.flag_comment", "posts.comment"}
+SIGNED_IN_NOT_OWNER = {
+    "posts.flag_post",
+    "posts.flag_comment",
+    "posts.comment",
+    "engagement.helpful",
+    "engagement.follow_author",
+}
 VERIFIED_PROVIDERS = {"posts.review"}
 
 
@@ -81,6 +96,13 @@ def requests_for(world):
         ("GET", "/me/posts", "signed_in"),
         ("GET", "/me/notifications", "signed_in"),
         ("GET", "/me/provider", "signed_in"),
+        ("GET", "/me/profile", "signed_in"),
+        ("GET", "/me/handle", "signed_in"),
+        ("GET", "/me/saved", "signed_in"),
+        ("GET", "/me/feed", "signed_in"),
+        ("POST", f"/posts/{post.id}/bookmark", "signed_in"),
+        ("POST", f"/posts/{post.id}/helpful", "not_owner"),
+        ("POST", "/authors/pat/follow", "not_owner"),
         ("GET", f"/posts/{post.id}/edit", "owner"),
         ("POST", f"/posts/comments/{comment.id}/withdraw", "owner"),
         ("GET", f"/posts/{post.id}/history", "owner_or_moderator"),

@@ -54,3 +54,12 @@ def search():
 @bp.get("/healthz")
 def healthz():
     return jsonify(status="ok")
+
+
+@bp.get("/readyz")
+def readyz():
+    from app.main.readiness import readiness
+
+    checks = readiness()
+    ready = all(result == "ok" for result in checks.values())
+    return jsonify(status="ready" if ready else "not ready", checks=checks), (200 if ready else 503)

@@ -41,6 +41,7 @@ def test_config(tmp_path, **extra) -> dict:
         "DATABASE_URL": f"sqlite:///{tmp_path / 'test.db'}",
         "SECRET_KEY": secrets.token_hex(32),
         "PASSWORD_HASH_PROFILE": "fast-for-tests",
+        "RATELIMIT_ENABLED": False,
     }
     config.update(extra)
     return config

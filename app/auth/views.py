@@ -9,6 +9,7 @@ from flask_login import (
     logout_user,
 )
 
+from app import ratelimits
 from app.auth.forms import (
     ChangePasswordForm,
     LoginForm,
@@ -36,6 +37,7 @@ def start_session(user, remember: bool = False) -> None:
 
 
 @bp.route("/register", methods=["GET", "POST"])
+@ratelimits.registering
 def register():
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
@@ -60,6 +62,8 @@ def register():
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@ratelimits.sign_in_by_address
+@ratelimits.sign_in_by_account
 def login():
     form = LoginForm(next=request.args.get("next", ""))
     destination = safe_next(form.next.data, url_for("main.home"))
@@ -94,6 +98,8 @@ RESET_SENT = (
 
 
 @bp.route("/reset", methods=["GET", "POST"])
+@ratelimits.reset_by_address
+@ratelimits.reset_by_account
 def reset_request():
     form = ResetRequestForm()
     if form.validate_on_submit():

@@ -3,6 +3,7 @@ from __future__ import annotations
 from flask import Blueprint, jsonify, render_template, request
 from sqlalchemy import select
 
+from app import ratelimits
 from app.extensions import db
 from app.models import Tag
 from app.posts.queries import latest_published, published_counts_by_tag
@@ -25,6 +26,7 @@ def home():
 
 
 @bp.get("/search")
+@ratelimits.searching
 def search():
     from app.search import SearchError
     from app.search.results import BadSearch, parse_search_args, suggested_tags

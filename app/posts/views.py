@@ -5,6 +5,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from app import ratelimits
 from app.extensions import db
 from app.models import Comment, Post, Revision, Tag
 from app.moderation.flags import flag
@@ -12,6 +13,7 @@ from app.moderation.service import ModerationError
 from app.posts import services
 from app.posts.forms import CommentForm, FlagForm, PostForm
 from app.posts.queries import viewable_post, visible_comments
+from app.posts.related import previous_next, related_posts
 from app.posts.services import PostInputError
 from app.web import add_form_error
 
@@ -57,11 +59,14 @@ def show(post_id: int, slug: str | None = None):
         comments=visible_comments(post, current_user),
         comment_form=CommentForm(),
         flag_form=FlagForm(),
+        related=related_posts(post),
+        neighbours=previous_next(post),
     )
 
 
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
+@ratelimits.posting
 def new():
     form = PostForm().for_author(current_user)
     if request.method == "GET":
@@ -176,6 +181,7 @@ def history(post_id: int):
 
 @bp.post("/<int:post_id>/flag")
 @login_required
+@ratelimits.flagging
 def flag_post(post_id: int):
     post = post_or_404(post_id)
     return submit_flag(post, post)
@@ -196,6 +202,7 @@ def submit_flag(item, post: Post):
 
 @bp.post("/<int:post_id>/comments")
 @login_required
+@ratelimits.commenting
 def comment(post_id: int):
     post = post_or_404(post_id)
     form = CommentForm()
@@ -224,6 +231,7 @@ def comment(post_id: int):
 
 @bp.post("/comments/<int:comment_id>/flag")
 @login_required
+@ratelimits.flagging
 def flag_comment(comment_id: int):
     comment, post = comment_and_post(comment_id)
     return submit_flag(comment, post)

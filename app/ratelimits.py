@@ -1,0 +1,61 @@
+"""Rate limits: who may do how much, keyed by address (behind trusted proxies only) or account.
+
+Counters live in memory on one machine and in Redis when RATELIMIT_STORAGE_URI says so, so
+a limit counted on one web node applies on every node.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from flask import request
+from flask_limiter.util import get_remote_address
+from flask_login import current_user
+
+from app.extensions import limiter
+
+SIGN_IN_PER_ADDRESS = "20/minute;100/hour"
+SIGN_IN_PER_ACCOUNT = "10/minute;30/hour"
+REGISTER = "5/hour"
+RESET_PER_ADDRESS = "5/hour"
+RESET_PER_ACCOUNT = "3/hour"
+POSTING = "10/hour"
+COMMENTING = "30/hour"
+FLAGGING = "20/hour"
+SEARCH = "60/minute"
+API = "120/minute"
+
+
+def account_key() -> str:
+    """The account a form names (hashed, so no email sits in the counter store)."""
+    email = (request.form.get("email") or "").strip().lower()
+    return "account:" + hashlib.sha256(email.encode()).hexdigest()
+
+
+def member_key() -> str:
+    if current_user.is_authenticated:
+        return f"member:{current_user.id}"
+    return get_remote_address()
+
+
+def only_posts() -> bool:
+    return request.method != "POST"
+
+
+per_address = get_remote_address
+sign_in_by_address = limiter.limit(
+    SIGN_IN_PER_ADDRESS, key_func=per_address, exempt_when=only_posts
+)
+sign_in_by_account = limiter.limit(
+    SIGN_IN_PER_ACCOUNT, key_func=account_key, exempt_when=only_posts, scope="sign-in-account"
+)
+registering = limiter.limit(REGISTER, key_func=per_address, exempt_when=only_posts)
+reset_by_address = limiter.limit(RESET_PER_ADDRESS, key_func=per_address, exempt_when=only_posts)
+reset_by_account = limiter.limit(
+    RESET_PER_ACCOUNT, key_func=account_key, exempt_when=only_posts, scope="reset-account"
+)
+posting = limiter.limit(POSTING, key_func=member_key, exempt_when=only_posts)
+commenting = limiter.limit(COMMENTING, key_func=member_key)
+flagging = limiter.limit(FLAGGING, key_func=member_key)
+searching = limiter.limit(SEARCH, key_func=per_address)
+api_calls = limiter.shared_limit(API, scope="api", key_func=per_address)

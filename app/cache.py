@@ -12,7 +12,7 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 
-from flask import Flask, Response, current_app, g, request
+from flask import Flask, Response, current_app, g, request, session
 from sqlalchemy import event, select, update
 from sqlalchemy.orm import Session
 
@@ -127,6 +127,7 @@ def store_in_cache(response: Response) -> Response:
     response.vary.add("Cookie")
     cacheable = (
         response.status_code == 200
+        and not session.modified
         and "Set-Cookie" not in response.headers
         and not response.direct_passthrough
         and response.content_length is not None

@@ -57,8 +57,8 @@ def show(post_id: int, slug: str | None = None):
         "posts/show.html",
         post=post,
         comments=visible_comments(post, current_user),
-        comment_form=CommentForm(),
-        flag_form=FlagForm(),
+        comment_form=CommentForm() if current_user.is_authenticated else None,
+        flag_form=FlagForm() if current_user.is_authenticated else None,
         related=related_posts(post),
         neighbours=previous_next(post),
     )

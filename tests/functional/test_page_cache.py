@@ -68,3 +68,29 @@ def test_the_cache_can_be_switched_off(tmp_path):
         client.get("/")
         assert "X-Page-Cache" not in client.get("/").headers
         db.engine.dispose()
+
+
+def test_anonymous_readers_of_a_post_get_no_cookie_and_a_cached_page(client, app):
+    post = make_post(make_user("cookie_free"), title="A post read anonymously")
+    first = client.get(post.path)
+    assert "Set-Cookie" not in first.headers
+    assert client.get(post.path).headers["X-Page-Cache"] == "hit"
+
+
+def test_a_response_that_starts_a_session_is_never_cached(app, client):
+    from flask import session
+
+    @app.get("/sets-session-for-test")
+    def sets_session():
+        session["x"] = 1
+        return "personal"
+
+    from app import cache
+
+    cache.CACHEABLE_ENDPOINTS = cache.CACHEABLE_ENDPOINTS | {"sets_session"}
+    try:
+        client.get("/sets-session-for-test")
+        client.delete_cookie("session")
+        assert client.get("/sets-session-for-test").headers.get("X-Page-Cache") != "hit"
+    finally:
+        cache.CACHEABLE_ENDPOINTS = cache.CACHEABLE_ENDPOINTS - {"sets_session"}

@@ -60,9 +60,7 @@ def related_tags(tag: Tag, limit: int) -> list[RelatedTag]:
 def patient_voices(tag: Tag, limit: int) -> list[Post]:
     """The latest experiences and questions members (patients) published in this tag."""
     patients = select(User.id).where(User.role == "patient")
-    query = published_in_tag(tag).where(
-        Post.kind.in_(PATIENT_KINDS), Post.author_id.in_(patients)
-    )
+    query = published_in_tag(tag).where(Post.kind.in_(PATIENT_KINDS), Post.author_id.in_(patients))
     return list(db.session.scalars(query.limit(limit)))
 
 

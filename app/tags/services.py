@@ -119,9 +119,9 @@ def update_tag(tag: Tag, data: TagInput) -> None:
     renamed = (tag.name, tag.slug) != (data.name, data.slug)
     tag.name, tag.slug, tag.kind = data.name, data.slug, data.kind
     apply_input(tag, data)
+    flush_or_refuse(data.slug)
     if renamed:
         queue_reindex(tag)
-    flush_or_refuse(data.slug)
 
 
 def apply_input(tag: Tag, data: TagInput) -> None:

@@ -1,17 +1,20 @@
-"""A member's own pages: their posts and where each stands, notifications, verification."""
+"""A member's own pages: their posts and where each stands, notifications, verification,
+and their public profile."""
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select, update
 
+from app.account.forms import HandleForm, ProfileForm
+from app.account.profile import ProfileError, change_handle, condition_choices, update_profile
 from app.db import utcnow
 from app.extensions import db
 from app.models import Notification
 from app.moderation.forms import ProviderApplicationForm
 from app.posts.queries import paginate, posts_by_author_any_status
-from app.web import page_number
+from app.web import add_form_error, page_number
 
 bp = Blueprint("account", __name__, url_prefix="/me")
 
@@ -62,3 +65,66 @@ def provider():
     return render_template("account/provider.html", form=form), (
         400 if form.is_submitted() and form.errors else 200
     )
+
+
+@bp.route("/profile", methods=["GET", "POST"])
+@login_required
+def profile():
+    if request.method == "GET":
+        form = ProfileForm(
+            display_name=current_user.display_name, bio=current_user.bio_source, formdata=None
+        )
+        return render_profile_form(form, condition_choices(current_user))
+    form = ProfileForm()
+    submitted = {
+        name: value for name, value in request.form.items() if name.startswith("condition-")
+    }
+    if not form.validate_on_submit():
+        return render_profile_form(form, condition_choices(current_user, submitted)), 400
+    try:
+        update_profile(
+            current_user,
+            display_name=form.display_name.data or "",
+            bio=form.bio.data or "",
+            conditions=submitted,
+        )
+    except ProfileError as error:
+        db.session.rollback()
+        condition_errors = []
+        if error.field == "conditions":
+            condition_errors.append(str(error))
+        else:
+            add_form_error(form, error.field, str(error))
+        choices = condition_choices(current_user, submitted)
+        return render_profile_form(form, choices, condition_errors), 400
+    db.session.commit()
+    flash("Your profile is saved.", "success")
+    return redirect(url_for("account.profile"))
+
+
+def render_profile_form(form: ProfileForm, conditions, condition_errors=()):
+    return render_template(
+        "account/profile.html",
+        form=form,
+        conditions=conditions,
+        condition_errors=list(condition_errors),
+    )
+
+
+@bp.route("/handle", methods=["GET", "POST"])
+@login_required
+def handle():
+    form = HandleForm()
+    if request.method == "GET":
+        return render_template("account/handle.html", form=form)
+    if not form.validate_on_submit():
+        return render_template("account/handle.html", form=form), 400
+    try:
+        change_handle(current_user, form.username.data or "")
+    except ProfileError as error:
+        db.session.rollback()
+        add_form_error(form, error.field, str(error))
+        return render_template("account/handle.html", form=form), 400
+    db.session.commit()
+    flash(f"Your handle is now @{current_user.username}.", "success")
+    return redirect(url_for("authors.show", username=current_user.username))

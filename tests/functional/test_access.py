@@ -4,13 +4,14 @@ import pytest
 
 from app.extensions import db
 from app.models import Comment
-from tests.helpers import csrf_from, make_post, sign_in
+from tests.helpers import csrf_from, make_post, make_tag, sign_in
 
 ROLES = ("anonymous", "owner", "other_patient", "provider", "moderator")
 PUBLIC = {
     "main.home",
     "main.search",
     "main.healthz",
+    "main.readyz",
     "tags.index",
     "tags.show",
     "posts.show",
@@ -21,6 +22,12 @@ PUBLIC = {
     "auth.reset",
     "static",
     "api.search",
+    "api.list_posts",
+    "api.show_post",
+    "api.list_tags",
+    "api.show_tag",
+    "api.show_author",
+    "api.openapi",
 }
 SIGNED_IN = {
     "posts.new",
@@ -45,6 +52,8 @@ MODERATORS = {
     "moderation.member",
     "moderation.unsuspend",
     "moderation.decide_provider",
+    "tags.new",
+    "tags.edit",
 }
 OWNER_OR_MODERATOR = {"posts.history"}
 OWNER = {"posts.edit", "posts.withdraw", "posts.withdraw_comment"}
@@ -85,6 +94,7 @@ def world(app, users):
         status="published",
     )
     db.session.add(comment)
+    make_tag("matrix-topic")
     db.session.commit()
     return {"post": post, "pending": pending, "comment": comment}
 
@@ -113,6 +123,8 @@ def requests_for(world):
         ("POST", f"/moderation/posts/{pending.id}/approve", "moderator"),
         ("POST", f"/moderation/comments/{comment.id}/hide", "moderator"),
         ("POST", "/moderation/users/pat/unsuspend", "moderator"),
+        ("GET", "/tags/new", "moderator"),
+        ("GET", "/tags/matrix-topic/edit", "moderator"),
         ("POST", f"/posts/{post.id}/withdraw", "owner"),
     ]
 
@@ -174,6 +186,7 @@ def test_state_changing_routes_refuse_requests_without_csrf(client, world, signe
         "/auth/logout",
         "/posts/new",
         f"/posts/{post.id}/comments",
+        "/tags/new",
     ):
         response = client.post(url, data={"reason": "spam", "title": "x", "body": "y"})
         assert response.status_code == 400, url

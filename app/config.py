@@ -31,6 +31,7 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
         "DATABASE_URL": env.get("DATABASE_URL") or f"sqlite:///{instance / 'community.db'}",
         "SEARCH_BACKEND": env.get("SEARCH_BACKEND", "whoosh"),
         "SEARCH_INDEX_DIR": env.get("SEARCH_INDEX_DIR") or str(instance / "search-index"),
+        "SEARCH_SYNONYMS_FILE": env.get("SEARCH_SYNONYMS_FILE"),
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
         "PORT": env.get("PORT", "5000"),
         "SECRET_KEY": env.get("SECRET_KEY"),

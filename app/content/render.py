@@ -123,9 +123,15 @@ def _demote_h1(rendered: str) -> str:
     return rendered.replace("<h1>", "<h2>").replace("</h1>", "</h2>")
 
 
+_BLOCK_TAG = re.compile(
+    r"</?(?:p|br|li|ul|ol|h[1-6]|blockquote|pre|tr|td|th|table|thead|tbody|hr)\b[^>]*>", re.I
+)
+
+
 def plain_text(fragment: str) -> str:
-    """Text of an HTML fragment with tags dropped and whitespace folded."""
-    return _SPACE.sub(" ", html.unescape(_TAG.sub(" ", fragment))).strip()
+    """Text of an HTML fragment: blocks become spaces, inline tags vanish, whitespace folds."""
+    text = _TAG.sub("", _BLOCK_TAG.sub(" ", fragment))
+    return _SPACE.sub(" ", html.unescape(text)).strip()
 
 
 def summarize(fragment: str, limit: int = 280) -> str:

@@ -67,6 +67,7 @@ def test_dosages_and_lab_values_survive_rendering():
 def test_plain_text_and_summary():
     html = render_markdown("# Title\n\nFirst &amp; second " + "word " * 100)
     assert plain_text("<p>a &amp; <b>b</b></p>") == "a & b"
+    assert plain_text("<p>All <strong>fine</strong>.</p><p>Next</p>") == "All fine. Next"
     summary = summarize(html, limit=60)
     assert len(summary) <= 60 and summary.endswith("…")
     assert "<" not in summary

@@ -83,7 +83,9 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
     config.setdefault("REMEMBER_COOKIE_DURATION", timedelta(days=30))
     config.setdefault("PERMANENT_SESSION_LIFETIME", timedelta(days=30))
     config.setdefault("WTF_CSRF_TIME_LIMIT", None)
-    config.setdefault("RATELIMIT_ENABLED", True)
+    config["RATELIMIT_ENABLED"] = validate_switch(
+        "RATELIMIT_ENABLED", config.get("RATELIMIT_ENABLED", env.get("RATELIMIT_ENABLED", "on"))
+    )
     config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
     config.setdefault("MAX_CONTENT_LENGTH", 1024 * 1024)
     return config

@@ -53,7 +53,10 @@ def register(app: Flask) -> None:
     def http_error(error: HTTPException):
         if error.code is None or error.code == 500:
             return server_error(error)
-        return render_error(error.code or 400, error.description or "")
+        body, code = render_error(error.code or 400, error.description or "")
+        # keep what the exception says beyond its page, e.g. the Allow header of a 405
+        headers = [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"]
+        return body, code, headers
 
     @app.errorhandler(Exception)
     def server_error(error: Exception):

@@ -10,7 +10,7 @@ MAX_PAGE = 10_000
 def page_number() -> int:
     """The `page` query argument: a whole number from 1, or a 400 that says so."""
     raw = request.args.get("page", "1")
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE:
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= MAX_PAGE:
         abort(400, description=f"page must be a whole number from 1 to {MAX_PAGE}.")
     return int(raw)
 

@@ -2,29 +2,107 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, jsonify, request
+from flask import Blueprint, abort, jsonify, request, url_for
+from sqlalchemy import select
 
-from app.models import Post, User
+from app import ratelimits
+from app.api import params
+from app.api.openapi import openapi_document
+from app.api.presenters import (
+    author_json,
+    author_profile_json,
+    page_json,
+    post_detail_json,
+    post_json,
+    tag_detail_json,
+    tag_json,
+)
+from app.models import Post, Tag
+from app.models.enums import POST_KINDS, TAG_KINDS
+from app.posts.queries import (
+    Page,
+    paginate,
+    published_counts_by_tag,
+    published_in_tag,
+    published_posts,
+    viewable_post,
+)
 from app.search import SearchError
 from app.search.results import BadSearch, parse_search_args
 from app.search.results import search as run_search
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+ratelimits.api_calls(bp)
 
-MAX_PER_PAGE = 100
+MAX_PER_PAGE = params.MAX_PER_PAGE
+READ_METHODS = ("GET", "HEAD", "OPTIONS")
 
 
-def author_json(user: User) -> dict:
-    return {
-        "username": user.username,
-        "display_name": user.display_name,
-        "role": user.role,
-        "verified": user.is_verified_provider,
+def next_url(page: Page, **filters) -> str | None:
+    """Root-relative URL of the following page, keeping the filters, or None on the last."""
+    if not page.has_next:
+        return None
+    kept = {name: value for name, value in filters.items() if value is not None}
+    return url_for(request.endpoint, page=page.page + 1, per_page=page.per_page, **kept)
+
+
+@bp.get("/posts")
+def list_posts():
+    paging = params.page_args()
+    kind = params.choice("kind", POST_KINDS)
+    tag = params.tag_filter()
+    author = params.author_filter()
+    query = published_in_tag(tag) if tag is not None else published_posts()
+    if author is not None:
+        query = query.where(Post.author_id == author.id)
+    if kind is not None:
+        query = query.where(Post.kind == kind)
+    page = paginate(query, paging.page, paging.per_page)
+    filters = {
+        "tag": tag.slug if tag else None,
+        "author": author.username if author else None,
+        "kind": kind,
     }
+    return jsonify(page_json(page, post_json, next_url(page, **filters)))
 
 
-def post_url(post: Post) -> str:
-    return post.path
+@bp.get("/posts/<post_id>")
+def show_post(post_id: str):
+    number = params.id_number(post_id)
+    post = viewable_post(number, None) if number is not None else None
+    if post is None:
+        abort(404, description="There is no published post with that id.")
+    return jsonify(post_detail_json(post))
+
+
+@bp.get("/tags")
+def list_tags():
+    paging = params.page_args()
+    kind = params.choice("kind", TAG_KINDS)
+    query = select(Tag).order_by(Tag.name, Tag.id)
+    if kind is not None:
+        query = query.where(Tag.kind == kind)
+    page = paginate(query, paging.page, paging.per_page)
+    counts = published_counts_by_tag()
+    return jsonify(
+        page_json(page, lambda tag: tag_json(tag, counts.get(tag.id, 0)), next_url(page, kind=kind))
+    )
+
+
+@bp.get("/tags/<slug>")
+def show_tag(slug: str):
+    tag = params.find_tag(slug)
+    if tag is None:
+        abort(404, description=f"There is no tag {slug!r}.")
+    return jsonify(tag_detail_json(tag, published_counts_by_tag().get(tag.id, 0)))
+
+
+@bp.get("/authors/<username>")
+def show_author(username: str):
+    found = params.public_author(username)
+    if found is None:
+        abort(404, description=f"There is no author {username!r}.")
+    return jsonify(author_profile_json(*found))
 
 
 @bp.get("/search")
@@ -46,7 +124,7 @@ def search():
                 {
                     "id": row.post.id,
                     "title": row.post.title,
-                    "url": post_url(row.post),
+                    "url": row.post.path,
                     "snippet": str(row.snippet_html),
                     "author": author_json(row.post.author),
                     "tags": [tag.slug for tag in row.post.tags],
@@ -59,9 +137,17 @@ def search():
     )
 
 
-@bp.after_request
+@bp.get("/openapi.json")
+def openapi():
+    return jsonify(openapi_document())
+
+
+@bp.after_app_request
 def read_only_cors(response):
-    if request.method in ("GET", "HEAD", "OPTIONS"):
+    """Any origin may read the API (no credentials); nothing may write to it."""
+    if request.path.startswith(bp.url_prefix + "/") and request.method in READ_METHODS:
         response.headers["Access-Control-Allow-Origin"] = "*"
         response.headers["Access-Control-Allow-Methods"] = "GET"
+        if request.method == "OPTIONS":
+            response.headers["Access-Control-Max-Age"] = "86400"
     return response

@@ -79,7 +79,7 @@ def parse_search_args(args, max_per_page: int = PER_PAGE) -> SearchQuery:
 
 
 def _whole_number(raw: str, name: str, low: int, high: int) -> int:
-    if not raw.isdigit() or not low <= int(raw) <= high:
+    if not (raw.isascii() and raw.isdigit()) or not low <= int(raw) <= high:
         raise BadSearch(f"{name} must be a whole number from {low} to {high}.")
     return int(raw)
 

@@ -28,6 +28,11 @@ PUBLIC = {
     "api.show_tag",
     "api.show_author",
     "api.openapi",
+    "feeds.latest",
+    "feeds.tag",
+    "feeds.author",
+    "feeds.sitemap",
+    "feeds.robots",
 }
 SIGNED_IN = {
     "posts.new",

@@ -117,3 +117,12 @@ def test_posting_and_flagging_are_limited_per_member(limited_app):
         for post in targets
     ]
     assert flags[:20] == [302] * 20 and flags[20] == 429
+
+
+def test_the_api_is_limited_per_address(limited_app):
+    client = limited_app.test_client()
+    statuses = [client.get("/api/v1/tags").status_code for _ in range(121)]
+    assert set(statuses[:120]) == {200} and statuses[120] == 429
+    response = client.get("/api/v1/posts")
+    assert response.status_code == 429 and response.get_json()["status"] == 429
+    assert "Retry-After" in response.headers

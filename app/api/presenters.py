@@ -1,0 +1,86 @@
+"""The JSON shapes of the API: what a client may see of a post, a tag and an author.
+
+Each function lists its fields explicitly, so nothing private (email, licence number,
+suspension, consent, password hash) can reach a response by accident.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from app.models import Post, Tag, User
+from app.posts.queries import Page
+
+
+def iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment is not None else None
+
+
+def author_json(user: User) -> dict:
+    return {
+        "username": user.username,
+        "display_name": user.display_name,
+        "role": user.role,
+        "verified": user.is_verified_provider,
+    }
+
+
+def author_profile_json(user: User, post_count: int) -> dict:
+    verified = user.is_verified_provider
+    return {
+        **author_json(user),
+        "credentials": user.credentials if verified else None,
+        "specialty": user.specialty if verified else None,
+        "bio_html": user.bio_html,
+        "member_since": user.created_at.date().isoformat(),
+        "post_count": post_count,
+    }
+
+
+def post_json(post: Post) -> dict:
+    return {
+        "id": post.id,
+        "url": post.path,
+        "title": post.title,
+        "kind": post.kind,
+        "summary": post.summary,
+        "tags": [tag.slug for tag in post.tags],
+        "author": author_json(post.author),
+        "published_at": iso(post.published_at),
+    }
+
+
+def post_detail_json(post: Post) -> dict:
+    """A post with its stored (sanitized) HTML; articles also say who reviewed them and when."""
+    article = post.kind == "article"
+    reviewer = post.reviewed_by if article else None
+    return {
+        **post_json(post),
+        "body_html": post.body_html,
+        "reviewed_by": author_json(reviewer) if reviewer is not None else None,
+        "last_reviewed_at": iso(post.last_reviewed_at) if article else None,
+    }
+
+
+def tag_json(tag: Tag, post_count: int) -> dict:
+    return {"slug": tag.slug, "name": tag.name, "kind": tag.kind, "post_count": post_count}
+
+
+def tag_detail_json(tag: Tag, post_count: int) -> dict:
+    return {
+        **tag_json(tag, post_count),
+        "description_html": tag.description_html,
+        "synonyms": tag.synonym_list,
+    }
+
+
+def page_json(page: Page, item_json: Callable, next_url: str | None) -> dict:
+    """The one shape every list shares."""
+    return {
+        "results": [item_json(item) for item in page.items],
+        "page": page.page,
+        "per_page": page.per_page,
+        "total": page.total,
+        "next": next_url,
+    }

@@ -50,6 +50,8 @@ bench: install
 	fi
 	$(BIN)/python bench/pages.py
 	$(BIN)/python bench/moderation.py
+	$(BIN)/python bench/search.py
+	$(BIN)/python bench/search_api.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import StringField, TextAreaField
+from wtforms import PasswordField, RadioField, SelectChoice, StringField, TextAreaField
+from wtforms.validators import DataRequired
 
 from app.account.profile import BIO_MAX, DISPLAY_NAME_MAX
 
@@ -26,4 +27,18 @@ class HandleForm(FlaskForm):
         "New public handle",
         description="3–30 lowercase letters, digits, - or _. Your profile moves to the new "
         "address; the old one stops working and may be taken by someone else.",
+    )
+
+
+class DeleteAccountForm(FlaskForm):
+    writing = RadioField(
+        "What should happen to what you wrote?",
+        choices=[
+            SelectChoice("erase", "Erase my posts and replies too"),
+            SelectChoice("keep", "Keep my posts and replies, under an anonymous name"),
+        ],
+        validators=[DataRequired("Choose what happens to your posts.")],
+    )
+    password = PasswordField(
+        "Your password, to confirm", validators=[DataRequired("Enter your password to confirm.")]
     )

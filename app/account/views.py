@@ -3,12 +3,21 @@ and their public profile."""
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+import json
+
+from flask import Blueprint, Response, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, fresh_login_required, login_required, logout_user
 from sqlalchemy import select, update
 
-from app.account.forms import HandleForm, ProfileForm
+from app.account.forms import DeleteAccountForm, HandleForm, ProfileForm
+from app.account.privacy import (
+    erase_account,
+    export_member_data,
+    purge_from_search,
+    scrub_database_files,
+)
 from app.account.profile import ProfileError, change_handle, condition_choices, update_profile
+from app.auth.passwords import verify_password
 from app.db import utcnow
 from app.extensions import db
 from app.models import Notification
@@ -128,3 +137,35 @@ def handle():
     db.session.commit()
     flash(f"Your handle is now @{current_user.username}.", "success")
     return redirect(url_for("authors.show", username=current_user.username))
+
+
+@bp.get("/export")
+@fresh_login_required
+def export():
+    data = export_member_data(current_user._get_current_object())
+    response = Response(json.dumps(data, indent=2, ensure_ascii=False), mimetype="application/json")
+    response.headers["Content-Disposition"] = "attachment; filename=my-data.json"
+    return response
+
+
+@bp.route("/delete", methods=["GET", "POST"])
+@fresh_login_required
+def delete_account():
+    form = DeleteAccountForm()
+    if form.validate_on_submit():
+        user = current_user._get_current_object()
+        if not verify_password(user.password_hash, form.password.data):
+            add_form_error(form, "password", "That is not your password.")
+        else:
+            erase_account(user, keep_posts=form.writing.data == "keep")
+            db.session.commit()
+            scrub_database_files()
+            purge_from_search()
+            logout_user()
+            session.clear()
+            flash(
+                "Your account is erased. Thank you for having been part of the community.", "info"
+            )
+            return redirect(url_for("main.home"))
+    status = 400 if form.is_submitted() else 200
+    return render_template("account/delete.html", form=form), status

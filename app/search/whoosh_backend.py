@@ -496,6 +496,21 @@ class WhooshBackend:
 
         self._guarded(write)
 
+    def compact(self) -> None:
+        """Merge all segments, so deleted documents' words leave the files (after erasure)."""
+
+        def write() -> None:
+            ix = self._open_index()
+            try:
+                writer = ix.writer(timeout=self.lock_timeout)
+            except LockError:
+                raise IndexBusy(
+                    f"The search index {self.index_dir} is locked by a writer."
+                ) from None
+            writer.commit(optimize=True)
+
+        self._guarded(write)
+
     def rebuild(self, docs: Iterable[SearchDocument]) -> int:
         """Build a complete new index beside the old one, then swap it in; returns its size."""
         self.index_dir.parent.mkdir(parents=True, exist_ok=True)

@@ -48,6 +48,8 @@ SIGNED_IN = {
     "engagement.feed",
     "auth.logout",
     "auth.change_password",
+    "account.export",
+    "account.delete_account",
 }
 MODERATORS = {
     "moderation.queue",

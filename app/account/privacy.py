@@ -1,0 +1,241 @@
+"""A member's data rights: everything about them as JSON, and erasing their account."""
+
+from __future__ import annotations
+
+import secrets
+
+from sqlalchemy import delete, or_, select, update
+from sqlalchemy.orm import selectinload
+
+from app.auth.sessions import end_all_sessions
+from app.cache import mark_public_content_changed
+from app.extensions import db
+from app.models import (
+    Bookmark,
+    Comment,
+    Flag,
+    Follow,
+    MemberCondition,
+    ModerationEvent,
+    Notification,
+    PasswordResetToken,
+    Post,
+    Reaction,
+    Revision,
+    SearchOutbox,
+    Tag,
+    User,
+)
+from app.moderation import service
+from app.moderation.states import transition
+
+ERASED = "[erased at the member's request]"
+
+
+def _iso(value) -> str | None:
+    return value.isoformat() if value else None
+
+
+def export_member_data(user: User) -> dict:
+    """Everything stored about this member, nothing about anyone else, no secrets."""
+    posts = db.session.scalars(
+        select(Post)
+        .where(Post.author_id == user.id)
+        .options(selectinload(Post.tags))
+        .order_by(Post.id)
+    ).all()
+    post_ids = [post.id for post in posts]
+    comments = db.session.scalars(
+        select(Comment).where(Comment.author_id == user.id).order_by(Comment.id)
+    ).all()
+    comment_ids = [comment.id for comment in comments]
+    return {
+        "profile": {
+            "username": user.username,
+            "display_name": user.display_name,
+            "email": user.email,
+            "role": user.role,
+            "bio": user.bio_source,
+            "member_since": _iso(user.created_at),
+            "consented_at": _iso(user.consented_at),
+            "credentials": user.credentials,
+            "specialty": user.specialty,
+            "license_number": user.license_number,
+            "verification_state": user.verification_state,
+            "suspended_until": _iso(user.suspended_until),
+            "suspension_reason": user.suspension_reason,
+        },
+        "conditions": [
+            {"tag": slug, "shown": shown}
+            for slug, shown in db.session.execute(
+                select(Tag.slug, MemberCondition.shown)
+                .join(Tag, Tag.id == MemberCondition.tag_id)
+                .where(MemberCondition.user_id == user.id)
+            )
+        ],
+        "posts": [
+            {
+                "id": post.id,
+                "kind": post.kind,
+                "title": post.title,
+                "body": post.body_source,
+                "status": post.status,
+                "status_reason": post.status_reason,
+                "tags": [tag.slug for tag in post.tags],
+                "created_at": _iso(post.created_at),
+                "published_at": _iso(post.published_at),
+                "edited_at": _iso(post.edited_at),
+            }
+            for post in posts
+        ],
+        "revisions": [
+            {
+                "post_id": rev.post_id,
+                "title": rev.title,
+                "body": rev.body_source,
+                "created_at": _iso(rev.created_at),
+            }
+            for rev in db.session.scalars(
+                select(Revision).where(Revision.editor_id == user.id).order_by(Revision.id)
+            )
+        ],
+        "comments": [
+            {
+                "id": c.id,
+                "post_id": c.post_id,
+                "body": c.body_source,
+                "status": c.status,
+                "status_reason": c.status_reason,
+                "created_at": _iso(c.created_at),
+            }
+            for c in comments
+        ],
+        "flags_made": [
+            {
+                "post_id": f.post_id,
+                "comment_id": f.comment_id,
+                "reason": f.reason,
+                "note": f.note,
+                "state": f.state,
+                "created_at": _iso(f.created_at),
+            }
+            for f in db.session.scalars(select(Flag).where(Flag.reporter_id == user.id))
+        ],
+        "moderation_decisions_about_you": [
+            {
+                "action": e.action,
+                "target": e.target_type,
+                "target_id": e.target_id,
+                "from_state": e.from_state,
+                "to_state": e.to_state,
+                "reason": e.reason,
+                "at": _iso(e.created_at),
+            }
+            for e in db.session.scalars(
+                select(ModerationEvent)
+                .where(
+                    or_(
+                        (ModerationEvent.target_type == "user")
+                        & (ModerationEvent.target_id == user.id),
+                        (ModerationEvent.target_type == "post")
+                        & ModerationEvent.target_id.in_(post_ids),
+                        (ModerationEvent.target_type == "comment")
+                        & ModerationEvent.target_id.in_(comment_ids),
+                    )
+                )
+                .order_by(ModerationEvent.id)
+            )
+        ],
+        "notifications": [
+            {"message": n.message, "at": _iso(n.created_at)}
+            for n in db.session.scalars(select(Notification).where(Notification.user_id == user.id))
+        ],
+        "saved_posts": list(
+            db.session.scalars(select(Bookmark.post_id).where(Bookmark.user_id == user.id))
+        ),
+        "found_helpful": list(
+            db.session.scalars(select(Reaction.post_id).where(Reaction.user_id == user.id))
+        ),
+        "following": [
+            {"tag_id": f.tag_id, "author_id": f.author_id}
+            for f in db.session.scalars(select(Follow).where(Follow.follower_id == user.id))
+        ],
+    }
+
+
+def erase_account(user: User, *, keep_posts: bool) -> str:
+    """Erase the member's identity; their writing is erased too or kept under a new
+    anonymous handle. Returns the handle the account now has."""
+    posts = list(db.session.scalars(select(Post).where(Post.author_id == user.id)))
+    if not keep_posts:
+        for item in [
+            *posts,
+            *db.session.scalars(select(Comment).where(Comment.author_id == user.id)),
+        ]:
+            _erase_writing(item, user)
+    _forget_reactions(user)
+    for model, column in (
+        (Notification, Notification.user_id),
+        (PasswordResetToken, PasswordResetToken.user_id),
+        (Bookmark, Bookmark.user_id),
+        (MemberCondition, MemberCondition.user_id),
+        (Follow, Follow.follower_id),
+        (Follow, Follow.author_id),
+    ):
+        db.session.execute(delete(model).where(column == user.id))
+    db.session.execute(update(Flag).where(Flag.reporter_id == user.id).values(note=""))
+    handle = f"former-member-{secrets.token_hex(4)}"
+    user.username, user.display_name = handle, "Former member"
+    user.email, user.password_hash = None, None
+    user.bio_source, user.bio_html = "", ""
+    user.credentials = user.specialty = user.license_number = None
+    user.verification_state, user.role = "unverified", "patient"
+    user.consented_at = None
+    end_all_sessions(user)
+    for post in posts:
+        db.session.add(SearchOutbox(post_id=post.id, operation="index"))
+    mark_public_content_changed(db.session)
+    db.session.flush()
+    return handle
+
+
+def _erase_writing(item: Post | Comment, author: User) -> None:
+    """Withdraw it through the moderation service where the table allows, then erase the text
+    (removed items stay removed: they are already invisible)."""
+    if transition(item.status, "withdraw") is not None:
+        service.apply(item, "withdraw", author, "erased at the member's request")
+    item.body_source, item.body_html, item.findings = ERASED, f"<p>{ERASED}</p>", "[]"
+    if isinstance(item, Post):
+        db.session.execute(delete(Revision).where(Revision.post_id == item.id))
+        item.title, item.summary, item.external_id = ERASED, "", None
+        item.slug = f"erased-{item.id}"
+
+
+def _forget_reactions(user: User) -> None:
+    for post_id in db.session.scalars(select(Reaction.post_id).where(Reaction.user_id == user.id)):
+        db.session.execute(
+            update(Post)
+            .where(Post.id == post_id, Post.helpful_count > 0)
+            .values(helpful_count=Post.helpful_count - 1)
+        )
+    db.session.execute(delete(Reaction).where(Reaction.user_id == user.id))
+
+
+def scrub_database_files() -> None:
+    """After an erasure: overwrite freed pages and fold the WAL into the main file."""
+    if db.engine.dialect.name != "sqlite":
+        return
+    with db.engine.connect() as connection:
+        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
+def purge_from_search() -> None:
+    """Apply the erasure to the index now and merge it, so no erased word stays on disk."""
+    from flask import current_app
+
+    from app.search import get_backend
+    from app.search.outbox import drain
+
+    backend = get_backend(current_app)
+    drain(backend)
+    backend.compact()

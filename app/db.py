@@ -55,15 +55,52 @@ class TimestampMixin:
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
+BUSY_TIMEOUT_MS = 5000
+
+
+def is_sqlite(dbapi_connection) -> bool:
+    return type(dbapi_connection).__module__.split(".")[0] == "sqlite3"
+
+
 @event.listens_for(Engine, "connect")
 def configure_sqlite(dbapi_connection, connection_record) -> None:
-    """WAL, a busy timeout and foreign keys for a multi-process server on SQLite."""
-    if type(dbapi_connection).__module__.split(".")[0] != "sqlite3":
+    """WAL, a busy timeout and foreign keys for a multi-process server on SQLite.
+
+    The driver's own implicit transactions are turned off so that `begin_sqlite` below decides
+    how each transaction starts.
+    """
+    if not is_sqlite(dbapi_connection):
         return
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms()}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
+
+
+@event.listens_for(Engine, "begin")
+def begin_sqlite(connection) -> None:
+    """Requests that change data take the write lock when their transaction starts (BEGIN
+    IMMEDIATE), so they wait for it up front or fail cleanly, never half-way through."""
+    if connection.dialect.name != "sqlite":
+        return
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if wants_write_lock() else "BEGIN")
+
+
+def wants_write_lock() -> bool:
+    from flask import g, has_request_context, request
+
+    if not has_request_context() or g.get("read_only"):
+        return False
+    return request.method not in ("GET", "HEAD", "OPTIONS")
+
+
+def busy_timeout_ms() -> int:
+    from flask import current_app, has_app_context
+
+    if has_app_context():
+        return current_app.config.get("SQLITE_BUSY_TIMEOUT_MS", BUSY_TIMEOUT_MS)
+    return BUSY_TIMEOUT_MS

@@ -5,8 +5,9 @@ from __future__ import annotations
 import logging
 import uuid
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, g, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 log = logging.getLogger(__name__)
@@ -39,7 +40,29 @@ def render_error(code: int, message: str, correlation_id: str | None = None):
     ), code
 
 
+BUSY_RETRY_AFTER_SECONDS = 2
+
+
 def register(app: Flask) -> None:
+    @app.errorhandler(OperationalError)
+    def database_busy(error: OperationalError):
+        """SQLite's write lock stayed taken: nothing was written; ask to retry shortly."""
+        if "locked" not in str(error.orig).lower():
+            return server_error(error)
+        from app.extensions import db
+
+        db.session.rollback()
+        g.read_only = True
+        log.warning("database busy on %s %s", request.method, request.path)
+        response, status = render_error(
+            503,
+            "The site is busy for a moment and nothing was saved. Please try again in a "
+            "few seconds; your text is still in your browser.",
+        )
+        response = app.make_response((response, status))
+        response.headers["Retry-After"] = str(BUSY_RETRY_AFTER_SECONDS)
+        return response
+
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):
         return render_error(

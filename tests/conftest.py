@@ -74,8 +74,9 @@ class RequestIsolatedClient(FlaskClient):
     """
 
     def open(self, *args, **kwargs):
+        db.session.commit()
         response = contextvars.Context().run(super().open, *args, **kwargs)
-        db.session.expire_all()
+        db.session.commit()
         return response
 
 

@@ -225,8 +225,11 @@ def scrub_database_files() -> None:
     """After an erasure: overwrite freed pages and fold the WAL into the main file."""
     if db.engine.dialect.name != "sqlite":
         return
-    with db.engine.connect() as connection:
-        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    connection = db.engine.raw_connection()
+    try:
+        connection.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        connection.close()
 
 
 def purge_from_search() -> None:

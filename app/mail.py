@@ -17,7 +17,7 @@ def send_mail(to: str, subject: str, body: str) -> None:
     message["From"] = current_app.config["MAIL_FROM"]
     message["To"] = to
     message["Subject"] = subject
-    message.set_content(body)
+    message.set_content(body, cte="8bit")
     if current_app.config["MAIL_BACKEND"] == "smtp":
         _send_smtp(message)
     else:

@@ -112,8 +112,10 @@ def reset_request():
     return render_template("auth/reset_request.html", form=form, sent=None), status
 
 
-@bp.route("/reset/<token>", methods=["GET", "POST"])
-def reset(token: str):
+@bp.route("/reset/new", methods=["GET", "POST"])
+def reset():
+    # The token travels in the query string, which the access log leaves out.
+    token = request.args.get("token", "")
     if valid_token(token) is None:
         return render_template(
             "errors/error.html",

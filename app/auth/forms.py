@@ -12,6 +12,21 @@ def strip_and_lower(value: str | None) -> str | None:
     return value.strip().lower() if isinstance(value, str) else value
 
 
+def new_password_field(label: str) -> PasswordField:
+    return PasswordField(
+        label,
+        validators=[
+            DataRequired("Choose a password."),
+            Length(
+                min=MIN_LENGTH,
+                max=MAX_LENGTH,
+                message=f"Use {MIN_LENGTH} to {MAX_LENGTH} characters.",
+            ),
+        ],
+        description=f"At least {MIN_LENGTH} characters. A phrase of a few words works well.",
+    )
+
+
 class RegisterForm(FlaskForm):
     email = EmailField(
         "Email",
@@ -30,18 +45,7 @@ class RegisterForm(FlaskForm):
         description="3–30 letters, digits, - or _. Shown on your posts; "
         "choose one that does not identify you.",
     )
-    password = PasswordField(
-        "Password",
-        validators=[
-            DataRequired("Choose a password."),
-            Length(
-                min=MIN_LENGTH,
-                max=MAX_LENGTH,
-                message=f"Use {MIN_LENGTH} to {MAX_LENGTH} characters.",
-            ),
-        ],
-        description=f"At least {MIN_LENGTH} characters. A phrase of a few words works well.",
-    )
+    password = new_password_field("Password")
     consent = BooleanField(
         "I agree that this site stores what I post about my health to run this community.",
         validators=[DataRequired("We need your consent to store health information.")],
@@ -75,18 +79,7 @@ class ResetRequestForm(FlaskForm):
 
 
 class NewPasswordForm(FlaskForm):
-    password = PasswordField(
-        "New password",
-        validators=[
-            DataRequired("Choose a password."),
-            Length(
-                min=MIN_LENGTH,
-                max=MAX_LENGTH,
-                message=f"Use {MIN_LENGTH} to {MAX_LENGTH} characters.",
-            ),
-        ],
-        description=f"At least {MIN_LENGTH} characters. A phrase of a few words works well.",
-    )
+    password = new_password_field("New password")
 
 
 class ChangePasswordForm(NewPasswordForm):

@@ -23,12 +23,14 @@ import warnings
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
-from itertools import islice
+from itertools import chain, islice
 from pathlib import Path
 from typing import TypeVar
 
 from whoosh import highlight
-from whoosh.fields import ID, KEYWORD, NUMERIC, TEXT, Schema
+from whoosh.collectors import Collector, FilterCollector, WrappingCollector
+from whoosh.columns import NumericColumn
+from whoosh.fields import COLUMN, ID, KEYWORD, TEXT, Schema
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import EmptyIndexError, FileIndex, LockError
 from whoosh.query import And, AndNot, Every, Or, Phrase, Query, Term
@@ -58,7 +60,7 @@ INDEX_NAME = "MAIN"
 WRITE_LOCK = f"{INDEX_NAME}_WRITELOCK"
 # Bump when the schema or an analyzer changes: check() then reports the index as unusable,
 # and start-up rebuilds it. Whoosh's clean-up leaves this file alone (it is not an index file).
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 SCHEMA_VERSION_FILE = "SCHEMA_VERSION"
 
 # Query-time boosts, so they can be tuned without re-indexing.
@@ -69,11 +71,28 @@ RELAXED_SCALE = 0.9
 SNIPPET_CHARS = 200
 SNIPPET_SCAN = 10_000  # a match further into a long post gives the post's opening instead
 PLAN_CACHE_SIZE = 256
+# Scoring and counting stop at these deadlines (seconds): a phrase of common words ("signs and
+# symptoms") then answers with the best matches found so far instead of taking seconds.
+QUERY_SECONDS = 0.5
+COUNT_SECONDS = 0.1
+# Totals are exact up to this many matches and estimated beyond (SearchPage.total_is_estimate).
+EXACT_COUNT_UP_TO = 1_000
+# Queries whose postings promise at most this many matches are scored in full in one pass (the
+# count comes free); larger ones skip unpromising blocks and are counted in a second pass.
+SCORE_ALL_UP_TO = 2_000
+DEADLINE_CHECK_EVERY = 64
 LOCK_TIMEOUT = 2.0
 SWAP_LOCK_TIMEOUT = 30.0
 OPEN_ATTEMPTS = 5
 OPEN_RETRY_DELAY = 0.02
 REBUILD_LIMIT_MB = 256
+# A rebuild gives each spelling word to its first SPELLING_CARRIERS posts only (see
+# SpellingBudget): the field serves "did you mean" through its word list and frequencies.
+SPELLING_CARRIERS = 32
+# A rebuild of this many posts or more runs in REBUILD_PROCS processes, each writing its own
+# segment (Whoosh's MpWriter, multisegment): analysis and posting sorting are pure Python.
+REBUILD_PROCS = min(2, os.cpu_count() or 1)
+MULTIPROCESS_FROM = 5_000
 LEFTOVER_AGE_SECONDS = 3600
 MIN_SUGGEST_LENGTH = 4
 PUNCTUATION = string.punctuation + "‘’“”«»…"
@@ -97,7 +116,8 @@ def build_schema() -> Schema:
         kind=ID(),
         role=ID(),
         author=ID(),
-        published=NUMERIC(numtype=int, bits=64, signed=True, sortable=True),
+        # Only sorted on, never searched: a column, without NUMERIC's 16 trie terms a post.
+        published=COLUMN(NumericColumn("q", default=0)),
         spelling=TEXT(analyzer=spelling_analyzer(), phrase=False),
     )
 
@@ -105,7 +125,9 @@ def build_schema() -> Schema:
 SCHEMA = build_schema()
 
 
-def document_fields(doc: SearchDocument) -> dict[str, object]:
+def document_fields(
+    doc: SearchDocument, spelling: Callable[[str], str] | None = None
+) -> dict[str, object]:
     """The Whoosh fields of a document; bodies are indexed but never stored."""
     if doc.published_at.tzinfo is None:
         raise ValueError(f"post {doc.post_id}: published_at must be timezone-aware")
@@ -120,8 +142,36 @@ def document_fields(doc: SearchDocument) -> dict[str, object]:
         "role": doc.author_role,
         "author": doc.author_username,
         "published": int(doc.published_at.timestamp()),
-        "spelling": spelling_words(doc.title, doc.body_text, tag_names),
+        "spelling": (spelling or _same)(spelling_words(doc.title, doc.body_text, tag_names)),
     }
+
+
+def _same(text: str) -> str:
+    return text
+
+
+class SpellingBudget:
+    """Keeps a rebuild's spelling field small: each word goes to its first few posts only.
+
+    The corrector reads only the field's word list (is a word known? which known words are
+    close?) and ranks close words by how many posts carry them. Capping the carriers at
+    SPELLING_CARRIERS keeps every word and the order of all but the commonest (which then tie),
+    and removes about nine postings in ten at 100,000 posts. Posts indexed later through the
+    outbox carry all their words, so a word removed with its carriers comes back with new ones.
+    """
+
+    def __init__(self, carriers: int = SPELLING_CARRIERS) -> None:
+        self.carriers = carriers
+        self.seen: dict[str, int] = {}
+
+    def __call__(self, words: str) -> str:
+        seen, carriers, kept = self.seen, self.carriers, []
+        for word in words.split():
+            count = seen.get(word, 0)
+            if count < carriers:
+                seen[word] = count + 1
+                kept.append(word)
+        return " ".join(kept)
 
 
 class IndexMissing(SearchUnavailable):
@@ -412,11 +462,10 @@ class WhooshBackend:
     ) -> SearchPage:
         strict = plan.strict()
         assert strict is not None
-        results = self._execute(searcher, strict, query)
+        found = self._execute(searcher, strict, query)
         relaxed = False
-        if results.is_empty() and (wider := plan.relaxed()) is not None:
-            results, relaxed = self._execute(searcher, wider, query), True
-        total = len(results)
+        if found.results.is_empty() and (wider := plan.relaxed()) is not None:
+            found, relaxed = self._execute(searcher, wider, query), True
         offset = (query.page - 1) * query.per_page
         hits = [
             SearchHit(
@@ -424,25 +473,44 @@ class WhooshBackend:
                 score=float(hit.score or 0.0),
                 highlights={"title": highlight_title(hit["title"], plan.highlight_terms)},
             )
-            for hit in results[offset : offset + query.per_page]
+            for hit in found.results[offset : offset + query.per_page]
         ]
+        total = found.total
         suggestion = self._suggest(searcher, plan, text) if total == 0 or relaxed else None
-        return SearchPage(hits, total, query.page, query.per_page, suggestion, relaxed)
+        return SearchPage(
+            hits, total, query.page, query.per_page, suggestion, relaxed, found.estimated
+        )
 
-    def _execute(self, searcher: Searcher, whoosh_query: Query, query: SearchQuery) -> Results:
-        """Matches of one query; every match is collected, since the page shows the total.
+    def _execute(self, searcher: Searcher, whoosh_query: Query, query: SearchQuery) -> Matches:
+        """The best page*per_page matches, and how many there are in all.
 
-        Whoosh's top-N collector (`limit=N`) skips low-scoring blocks and then runs the query a
-        second time to count; collecting everything in one pass is faster here (about a third
-        on the benchmark), and exact, unlike `optimize=False`, which also prunes.
+        Relevance order uses Whoosh's top-N collector, which (for a query that may match many
+        posts) skips blocks of postings that cannot reach the top; newest first keeps the N
+        newest. Both stop at QUERY_SECONDS with
+        what they have. The total comes free when every match was collected, otherwise from a
+        count that is exact up to EXACT_COUNT_UP_TO matches and extrapolated beyond.
         """
-        options: dict[str, object] = {"limit": None}
         filters = filter_query(query)
+        sortedby = "published" if query.sort == "newest" else None
+        top = searcher.collector(
+            limit=query.page * query.per_page,
+            sortedby=sortedby,
+            reverse=sortedby is not None,
+            optimize=whoosh_query.estimate_size(searcher.reader()) > SCORE_ALL_UP_TO,
+        )
+        timed = DeadlineCollector(top, QUERY_SECONDS)
+        collector: Collector = timed
         if filters is not None:
-            options["filter"] = filters
-        if query.sort == "newest":
-            options.update(sortedby="published", reverse=True)
-        return searcher.search(whoosh_query, **options)
+            collector = FilterCollector(timed, allow=filters)
+        searcher.search_with_collector(whoosh_query, collector)
+        results = collector.results()
+        if not timed.timed_out and top.computes_count():
+            return Matches(results, collector.count(), False)
+        counted = whoosh_query if filters is None else And([whoosh_query, filters])
+        total, estimated = count_matches(searcher, counted)
+        if timed.timed_out:
+            estimated = True
+        return Matches(results, max(total, results.scored_length()), estimated)
 
     def _suggest(self, searcher: Searcher, plan: QueryPlan, text: str) -> str | None:
         vocabulary = self._current_vocabulary()
@@ -476,7 +544,7 @@ class WhooshBackend:
         if terms:
             self._write(lambda writer: [writer.delete_by_term("post_id", term) for term in terms])
 
-    def _write(self, work: Callable[[IndexWriter], object]) -> None:
+    def _write(self, work: Callable[[IndexWriter], object], optimize: bool = False) -> None:
         """One committed batch in a regular writer; IndexBusy if the lock stays taken."""
 
         def write() -> None:
@@ -492,24 +560,13 @@ class WhooshBackend:
             except BaseException:
                 writer.cancel()
                 raise
-            writer.commit()
+            writer.commit(optimize=optimize)
 
         self._guarded(write)
 
     def compact(self) -> None:
         """Merge all segments, so deleted documents' words leave the files (after erasure)."""
-
-        def write() -> None:
-            ix = self._open_index()
-            try:
-                writer = ix.writer(timeout=self.lock_timeout)
-            except LockError:
-                raise IndexBusy(
-                    f"The search index {self.index_dir} is locked by a writer."
-                ) from None
-            writer.commit(optimize=True)
-
-        self._guarded(write)
+        self._write(lambda writer: None, optimize=True)
 
     def rebuild(self, docs: Iterable[SearchDocument]) -> int:
         """Build a complete new index beside the old one, then swap it in; returns its size."""
@@ -677,22 +734,108 @@ def open_index(folder: Path) -> FileIndex:
         raise IndexMissing(f"No search index in {folder}; rebuild it.") from error
 
 
-def build_index(folder: Path, docs: Iterable[SearchDocument]) -> int:
-    """Write every document into a new index in an empty folder, in one writer."""
+def build_index(folder: Path, docs: Iterable[SearchDocument], procs: int = REBUILD_PROCS) -> int:
+    """Write every document into a new index in an empty folder, in one writer.
+
+    Large rebuilds use `procs` processes, each adding its share of the posts to a segment of
+    its own; the segments are not merged (merging costs as much as it saves in queries).
+    """
     storage = FileStorage(str(folder), supports_mmap=False)
     ix = storage.create_index(SCHEMA, indexname=INDEX_NAME)
-    writer = ix.writer(procs=1, limitmb=REBUILD_LIMIT_MB)
+    docs = iter(docs)
+    head = list(islice(docs, MULTIPROCESS_FROM))
+    if procs > 1 and len(head) >= MULTIPROCESS_FROM:
+        writer = ix.writer(procs=procs, multisegment=True, limitmb=REBUILD_LIMIT_MB)
+    else:
+        writer = ix.writer(procs=1, limitmb=REBUILD_LIMIT_MB)
+    budget = SpellingBudget()
     count = 0
     try:
-        for doc in docs:
-            writer.add_document(**document_fields(doc))
+        for doc in chain(head, docs):
+            writer.add_document(**document_fields(doc, budget))
             count += 1
     except BaseException:
-        writer.cancel()
+        _cancel(writer)
         raise
     writer.commit()
+    # MpWriter drops the segment of a helper process that died (killed, out of memory)
+    # without a word; an index missing posts must not be swapped in.
+    with storage.open_index(INDEX_NAME, schema=SCHEMA).reader() as reader:
+        indexed = reader.doc_count_all()
+    if indexed != count:
+        raise SearchUnavailable(f"The rebuild indexed {indexed} of {count} posts; not swapped.")
     (folder / SCHEMA_VERSION_FILE).write_text(SCHEMA_VERSION + "\n")
     return count
+
+
+def _cancel(writer: IndexWriter) -> None:
+    """Cancel a writer; MpWriter's helper processes are stopped too (its own cancel() only
+    flags its copy of them, and they would wait for work forever, hanging the exit)."""
+    for task in getattr(writer, "tasks", ()):
+        task.terminate()
+        task.join()
+    writer.cancel()
+
+
+@dataclass(frozen=True)
+class Matches:
+    results: Results
+    total: int
+    estimated: bool
+
+
+class DeadlineCollector(WrappingCollector):
+    """Stops collecting at a deadline, keeping what was found (Whoosh's TimeLimitCollector
+    raises instead, needs a timer thread, and bypasses a FilterCollector it wraps)."""
+
+    def __init__(self, child: Collector, seconds: float) -> None:
+        super().__init__(child)
+        self.seconds = seconds
+        self.deadline = 0.0
+        self.timed_out = False
+
+    def prepare(self, top_searcher, q, context) -> None:
+        super().prepare(top_searcher, q, context)
+        self.deadline = time.monotonic() + self.seconds
+        self.timed_out = False
+
+    def matches(self) -> Iterator[int]:
+        deadline = self.deadline
+        for number, sub_docnum in enumerate(self.child.matches(), start=1):
+            if not number % DEADLINE_CHECK_EVERY and time.monotonic() > deadline:
+                self.timed_out = True
+                return
+            yield sub_docnum
+
+    def collect_matches(self) -> None:
+        collect = self.child.collect
+        for sub_docnum in self.matches():
+            collect(sub_docnum)
+
+
+def count_matches(
+    searcher: Searcher,
+    query: Query,
+    exact_up_to: int = EXACT_COUNT_UP_TO,
+    seconds: float = COUNT_SECONDS,
+) -> tuple[int, bool]:
+    """How many documents match: (count, False) if exact, else (an estimate, True).
+
+    Counting stops at `exact_up_to` matches or the deadline; the estimate assumes the rest of
+    the index matches as densely as the part counted (documents are spread evenly enough).
+    """
+    deadline = time.monotonic() + seconds
+    count = 0
+    last = -1
+    for count, last in enumerate(searcher.docs_for_query(query), start=1):  # noqa: B007
+        if count >= exact_up_to or (
+            not count % DEADLINE_CHECK_EVERY and time.monotonic() > deadline
+        ):
+            break
+    else:
+        return count, False
+    size = searcher.doc_count_all()
+    return max(count, round(count * size / (last + 1))), True
 
 
 def probe(searcher: Searcher) -> None:

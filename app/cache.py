@@ -22,6 +22,7 @@ from app.models import Comment, Post, SiteState, Tag, User
 PUBLIC_MODELS = (Post, Comment, Tag, User)
 CACHEABLE_ENDPOINTS = frozenset(
     {"main.home", "tags.index", "tags.show", "posts.show", "authors.show"}
+    | {"feeds.latest", "feeds.tag", "feeds.author", "feeds.sitemap", "feeds.robots"}
 )
 MAX_ENTRIES = 2000
 MAX_BODY_BYTES = 512 * 1024
@@ -102,7 +103,8 @@ def _cache_key() -> str | None:
         return None
     if request.cookies:
         return None
-    return request.full_path
+    # pages carry absolute URLs (canonical, feeds, sitemap): one Host must not poison another's
+    return request.host_url + request.full_path
 
 
 def serve_from_cache():

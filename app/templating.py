@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
 from flask import Flask
@@ -43,6 +44,14 @@ def stored_html(value: str) -> Markup:
     return Markup(value)
 
 
+_JSONLD_ESCAPES = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"})
+
+
+def jsonld(data: dict) -> Markup:
+    """JSON for a <script type="application/ld+json"> block that no value can break out of."""
+    return Markup(json.dumps(data, ensure_ascii=True).translate(_JSONLD_ESCAPES))
+
+
 def unread_notifications() -> int:
     from flask_login import current_user
     from sqlalchemy import func, select
@@ -72,7 +81,9 @@ def all_tags() -> list:
 
 
 def register(app: Flask) -> None:
-    app.jinja_env.filters.update(date=format_date, isodate=iso_datetime, stored_html=stored_html)
+    app.jinja_env.filters.update(
+        date=format_date, isodate=iso_datetime, stored_html=stored_html, jsonld=jsonld
+    )
     app.jinja_env.globals.update(
         ROLE_LABELS=ROLE_LABELS,
         KIND_LABELS=KIND_LABELS,

@@ -78,6 +78,8 @@ _FORBIDDEN_START_TAG = re.compile(
     r"<\s*(?:" + "|".join(FORBIDDEN_FRAGMENT_TAGS) + r")(?![a-z0-9-])", re.IGNORECASE
 )
 _ACTIVE_CSS = re.compile(r"expression|javascript:|behavior|-moz-binding|url\(", re.IGNORECASE)
+# The one script element templates write: a JSON-LD data block, which browsers never run.
+_JSONLD_BLOCK = re.compile(r'<script type="application/ld\+json">(.*?)</script>', re.DOTALL)
 
 
 def load_jsonl(path: Path) -> list[dict]:
@@ -184,12 +186,26 @@ def fragment_problems(fragment: str) -> list[str]:
     return problems
 
 
+def jsonld_problems(page: str) -> tuple[str, list[str]]:
+    """The page without its JSON-LD blocks, and why a block is not plain inert JSON."""
+    problems = []
+    for block in _JSONLD_BLOCK.findall(page):
+        if "<" in block or ">" in block:
+            problems.append(f"markup inside a JSON-LD block: {block[:80]!r}")
+        try:
+            json.loads(block)
+        except ValueError:
+            problems.append(f"a JSON-LD block is not JSON: {block[:80]!r}")
+    return _JSONLD_BLOCK.sub("", page), problems
+
+
 def page_problems(page: str) -> list[str]:
     """Why a whole rendered page carries active content; empty when it does not."""
+    page, jsonld = jsonld_problems(page)
     checker = _PageChecker()
     checker.feed(page)
     checker.close()
-    problems = checker.problems
+    problems = jsonld + checker.problems
     if "<script" in page.lower():
         problems.append("'<script' in the page source")
     return problems

@@ -2,6 +2,87 @@
 
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, Response, abort, url_for
+from sqlalchemy import select
+
+from app.authors.views import profile_is_public
+from app.db import utcnow
+from app.extensions import db
+from app.feeds import metadata
+from app.feeds.atom import FEED_LENGTH, FeedInfo, build_feed
+from app.feeds.sitemap import build_sitemap, robots_txt, sitemap_entries
+from app.models import User
+from app.posts.queries import published_by, published_count_by, published_in_tag, published_posts
+from app.tags.views import tag_or_404
 
 bp = Blueprint("feeds", __name__)
+
+ATOM_TYPE = "application/atom+xml; charset=utf-8"
+for helper in metadata.TEMPLATE_GLOBALS:
+    bp.add_app_template_global(helper)
+bp.add_app_template_global(metadata.SITE_NAME, "SITE_NAME")
+
+
+def atom_response(info: FeedInfo, query) -> Response:
+    posts = list(db.session.scalars(query.limit(FEED_LENGTH)))
+    return Response(build_feed(info, posts), content_type=ATOM_TYPE)
+
+
+def site_url() -> str:
+    return url_for("main.home", _external=True)
+
+
+@bp.get("/feeds/latest.atom")
+def latest():
+    info = FeedInfo(
+        title=f"Latest posts · {metadata.SITE_NAME}",
+        subtitle="Experiences, questions and reviewed articles about azathioprine and "
+        "autoimmune hepatitis. Not medical advice.",
+        self_url=url_for("feeds.latest", _external=True),
+        alternate_url=site_url(),
+        site_url=site_url(),
+        updated_when_empty=utcnow(),
+    )
+    return atom_response(info, published_posts())
+
+
+@bp.get("/tags/<slug>/feed.atom")
+def tag(slug: str):
+    topic = tag_or_404(slug)
+    info = FeedInfo(
+        title=f"{topic.name} · {metadata.SITE_NAME}",
+        subtitle=metadata.tag_description(topic),
+        self_url=url_for("feeds.tag", slug=topic.slug, _external=True),
+        alternate_url=metadata.tag_url(topic),
+        site_url=site_url(),
+        updated_when_empty=topic.updated_at,
+    )
+    return atom_response(info, published_in_tag(topic))
+
+
+@bp.get("/authors/<username>/feed.atom")
+def author(username: str):
+    member = db.session.scalar(select(User).where(User.username == username.lower()))
+    if member is None or not profile_is_public(member, published_count_by(member)):
+        abort(404)
+    info = FeedInfo(
+        title=f"{member.display_name} (@{member.username}) · {metadata.SITE_NAME}",
+        subtitle=f"Published posts by {member.display_name}.",
+        self_url=url_for("feeds.author", username=member.username, _external=True),
+        alternate_url=metadata.author_url(member),
+        site_url=site_url(),
+        updated_when_empty=member.created_at,
+        author_name=member.display_name,
+    )
+    return atom_response(info, published_by(member))
+
+
+@bp.get("/sitemap.xml")
+def sitemap():
+    return Response(build_sitemap(sitemap_entries()), content_type="application/xml; charset=utf-8")
+
+
+@bp.get("/robots.txt")
+def robots():
+    body = robots_txt(url_for("feeds.sitemap", _external=True))
+    return Response(body, content_type="text/plain; charset=utf-8")

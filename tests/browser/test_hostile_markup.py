@@ -103,8 +103,9 @@ class Watch:
         assert report == clean, f"{where} ({page.url}): {report}"
 
 
-def watched_page(browser):
-    context = browser.new_context()
+def watched_page(browser, bypass_csp: bool = True):
+    """With the site's CSP bypassed by default: the sanitizer must hold on its own."""
+    context = browser.new_context(bypass_csp=bypass_csp)
     page = context.new_page()
     watch = Watch()
     watch.attach(page)
@@ -119,13 +120,16 @@ def sign_in(page, base: str, email: str) -> None:
     page.wait_for_url(base + "/")
 
 
-def test_hostile_post_stays_inert_through_review_and_publication(app, live_server, browser):
+@pytest.mark.parametrize("bypass_csp", [True, False], ids=["csp-bypassed", "csp-on"])
+def test_hostile_post_stays_inert_through_review_and_publication(
+    app, live_server, browser, bypass_csp
+):
     member = make_user("new_member")
     moderator = make_user("mod_on_duty", "moderator")
     body = "\n\n".join(["Some words first."] + HOSTILE + CURATED)
     assert len(CURATED) >= 8
 
-    context, page, watch = watched_page(browser)
+    context, page, watch = watched_page(browser, bypass_csp)
     sign_in(page, live_server, member.email)
     page.goto(live_server + "/posts/new")
     page.get_by_label("Title").fill(HOSTILE_TITLE)
@@ -141,7 +145,7 @@ def test_hostile_post_stays_inert_through_review_and_publication(app, live_serve
     assert post is not None and post.status == "pending"
     post_path = f"/posts/{post.id}/{post.slug}"
 
-    context, page, watch = watched_page(browser)
+    context, page, watch = watched_page(browser, bypass_csp)
     sign_in(page, live_server, moderator.email)
     page.goto(live_server + "/moderation/")
     item = page.locator(".queue-item").filter(has=page.locator(f'a[href="{post_path}"]'))
@@ -160,7 +164,7 @@ def test_hostile_post_stays_inert_through_review_and_publication(app, live_serve
     db.session.rollback()
     assert db.session.get(Post, post.id).status == "published"
 
-    context, page, watch = watched_page(browser)
+    context, page, watch = watched_page(browser, bypass_csp)
     page.goto(live_server + post_path)
     assert page.get_by_role("heading", level=1).inner_text() == HOSTILE_TITLE
     assert page.locator(".prose").inner_text().count("alert(") >= len(HOSTILE)

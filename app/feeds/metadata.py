@@ -1,0 +1,183 @@
+"""What search engines and link previews read about a page: canonical URL, robots, JSON-LD.
+
+The JSON-LD builders return plain dicts; the `jsonld` template filter serializes them safely.
+Only public facts go in: display names, handles, verified credentials, never an email.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime
+
+from flask import request, url_for
+
+from app.content.render import summarize
+from app.models import Comment, Post, Tag, User
+
+SITE_NAME = "AZA & AIH Community"
+DESCRIPTION_LIMIT = 200
+SCHEMA_CONTEXT = "https://schema.org"
+
+INDEXABLE_ENDPOINTS = frozenset(
+    {"main.home", "tags.index", "tags.show", "posts.show", "authors.show"}
+)
+# Query arguments that select different content; everything else (sort orders, utm_* and other
+# tracking arguments) is dropped from the canonical URL.
+CANONICAL_ARGS = {
+    "tags.show": ("kind", "page"),
+    "main.search": ("q", "tag", "kind", "role", "sort", "page"),
+}
+DEFAULT_CANONICAL_ARGS = ("page",)
+
+
+def canonical_url() -> str:
+    """The absolute URL of this page, keeping only the arguments that change what it shows."""
+    if request.endpoint is None or request.url_rule is None:
+        return request.base_url
+    kept = {}
+    for name in CANONICAL_ARGS.get(request.endpoint, DEFAULT_CANONICAL_ARGS):
+        value = request.args.get(name, "")
+        if name == "page" and not (value.isascii() and value.isdigit() and int(value) > 1):
+            continue
+        if value:
+            kept[name] = value
+    return url_for(request.endpoint, **(request.view_args or {}), **kept, _external=True)
+
+
+def indexable_page() -> bool:
+    """Deny by default: only the public reading pages may be indexed."""
+    return request.endpoint in INDEXABLE_ENDPOINTS
+
+
+def w3c_datetime(moment: datetime) -> str:
+    """RFC 3339 / W3C datetime in UTC to the second, as Atom and sitemaps want it."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def modified_at(post: Post) -> datetime:
+    """When readers last saw the post change: its publication, an edit or a medical review.
+
+    Moderation bookkeeping (and reactions) move `updated_at` without changing what is shown,
+    so it is only the fallback for a post that has none of the three.
+    """
+    moments = [m for m in (post.published_at, post.edited_at, post.last_reviewed_at) if m]
+    return max(moments) if moments else post.updated_at
+
+
+def post_url(post: Post) -> str:
+    return url_for("posts.show", post_id=post.id, slug=post.slug, _external=True)
+
+
+def permalink(post: Post) -> str:
+    """The post's address by number alone: stable when its title (and slug) change."""
+    return url_for("posts.show", post_id=post.id, _external=True)
+
+
+def author_url(author: User) -> str:
+    return url_for("authors.show", username=author.username, _external=True)
+
+
+def tag_url(tag: Tag) -> str:
+    return url_for("tags.show", slug=tag.slug, _external=True)
+
+
+def tag_description(tag: Tag) -> str:
+    intro = summarize(tag.description_html, DESCRIPTION_LIMIT) if tag.description_html else ""
+    return intro or f"Experiences, questions and articles about {tag.name} from {SITE_NAME}."
+
+
+def author_description(author: User) -> str:
+    bio = summarize(author.bio_html, DESCRIPTION_LIMIT) if author.bio_html else ""
+    return bio or f"Posts by {author.display_name} (@{author.username}) on {SITE_NAME}."
+
+
+def person(user: User) -> dict:
+    data = {"@type": "Person", "name": user.display_name, "url": author_url(user)}
+    if user.is_verified_provider:
+        if user.credentials:
+            data["honorificSuffix"] = user.credentials
+        job = user.specialty or user.credentials
+        if job:
+            data["jobTitle"] = job
+    return data
+
+
+def publisher() -> dict:
+    return {
+        "@type": "Organization",
+        "name": SITE_NAME,
+        "url": url_for("main.home", _external=True),
+    }
+
+
+def post_jsonld(post: Post, comments: Iterable[Comment] = ()) -> dict:
+    """Article pages are MedicalWebPage + Article; experiences and questions are forum posts."""
+    url = post_url(post)
+    article = post.kind == "article"
+    data: dict = {
+        "@context": SCHEMA_CONTEXT,
+        "@type": ["MedicalWebPage", "Article"] if article else "DiscussionForumPosting",
+        "headline": post.title,
+        "url": url,
+        "mainEntityOfPage": url,
+        "author": person(post.author),
+        "datePublished": w3c_datetime(post.published_at or post.created_at),
+        "dateModified": w3c_datetime(modified_at(post)),
+        "inLanguage": "en",
+        "publisher": publisher(),
+    }
+    if post.summary:
+        data["description"] = post.summary
+    if post.tags:
+        data["keywords"] = [tag.name for tag in post.tags]
+    if article:
+        data["about"] = [{"@type": "Thing", "name": tag.name} for tag in post.tags]
+        if post.reviewed_by is not None:
+            data["reviewedBy"] = person(post.reviewed_by)
+        if post.last_reviewed_at is not None:
+            data["lastReviewed"] = w3c_datetime(post.last_reviewed_at)
+    else:
+        data["text"] = post.summary
+        data["commentCount"] = sum(1 for c in comments if c.status == "published")
+    return data
+
+
+def tag_jsonld(tag: Tag, posts: Iterable[Post] = ()) -> dict:
+    """The tag page as a collection (its URL keeps the kind filter and page number)."""
+    url = canonical_url()
+    return {
+        "@context": SCHEMA_CONTEXT,
+        "@type": "CollectionPage",
+        "name": tag.name,
+        "description": tag_description(tag),
+        "url": url,
+        "about": {"@type": "Thing", "name": tag.name, "alternateName": tag.synonym_list},
+        "isPartOf": {"@type": "WebSite", "name": SITE_NAME, "url": publisher()["url"]},
+        "mainEntity": {
+            "@type": "ItemList",
+            "itemListElement": [
+                {"@type": "ListItem", "position": number, "url": post_url(post)}
+                for number, post in enumerate(posts, start=1)
+            ],
+        },
+    }
+
+
+def author_jsonld(author: User) -> dict:
+    return {
+        "@context": SCHEMA_CONTEXT,
+        "@type": "ProfilePage",
+        "url": author_url(author),
+        "mainEntity": {**person(author), "alternateName": f"@{author.username}"},
+    }
+
+
+TEMPLATE_GLOBALS = (
+    canonical_url,
+    indexable_page,
+    tag_description,
+    author_description,
+    post_jsonld,
+    tag_jsonld,
+    author_jsonld,
+)

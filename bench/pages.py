@@ -41,6 +41,8 @@ WARMUP_REQUESTS = 10
 PATH_DISPLAY_CHARS = 40
 
 TAG_PATH = "/tags/azathioprine"
+AUTHOR_PATH = "/authors/dr-okafor"
+API_POSTS_PATH = "/api/v1/posts?tag=azathioprine"
 POST_LINK = re.compile(r"""href=["'](?:https?://[^/"']+)?(/posts/\d+/[^"'?#\s]+)["']""")
 LOG_PROBLEM = re.compile(r"Traceback|\[(?:ERROR|CRITICAL|WARNING)\]")
 TIME_UNITS_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0, "h": 3_600_000.0}
@@ -119,6 +121,12 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=positive_int, default=8, help="wrk duration per run")
     parser.add_argument("--rounds", type=positive_int, default=2, help="interleaved rounds")
+    parser.add_argument(
+        "--posts",
+        type=int,
+        default=0,
+        help="MedQuAD posts to import besides the demo (issue 5 uses 100000)",
+    )
     return parser.parse_args()
 
 
@@ -148,6 +156,7 @@ def child_env(workdir: Path) -> dict[str, str]:
         SEARCH_INDEX_DIR=str(workdir / "index"),
         SECRET_KEY=secrets.token_hex(32),
         PYTHONUNBUFFERED="1",
+        RATELIMIT_ENABLED="off",
     )
     return env
 
@@ -163,13 +172,47 @@ def run_flask(env: dict[str, str], *args: str) -> str:
     return done.stdout
 
 
-def prepare_database(env: dict[str, str]) -> None:
+def prepare_database(env: dict[str, str], posts: int = 0) -> None:
     run_flask(env, "db", "upgrade")
     seeded = run_flask(env, "seed-demo").splitlines()
     first_line = seeded[0] if seeded else "(no output)"
     if not first_line.startswith("Loaded"):
         raise BenchError(f"seed-demo did not load the demo content: {first_line}")
-    log(f"database ready: {first_line}")
+    if posts:
+        import_medquad(env, posts)
+    log(f"database ready: {first_line} plus {posts} imported posts")
+
+
+def import_medquad(env: dict[str, str], count: int) -> None:
+    """Import MedQuAD posts in-process, then rebuild the search index once."""
+    from bench.medquad import posts as medquad_posts
+
+    source = Path(env["DATABASE_URL"].removeprefix("sqlite:///")).parent / "import.jsonl"
+    with source.open("w") as handle:
+        for post in medquad_posts(
+            count,
+            ["azathioprine", "lupus", "blood-tests", "side-effects", "autoimmune-hepatitis"],
+            ["liverlearner", "dr-okafor", "quietriver", "dr-haddad"],
+        ):
+            handle.write(json.dumps(post) + "\n")
+    started = time.perf_counter()
+    subprocess.run(
+        [
+            str(BIN_DIR / "python"),
+            "-c",
+            "import sys; from app import create_app; from app.extensions import db; "
+            "from app.posts.importer import import_posts; "
+            "from app.search import get_backend; "
+            "from app.search.outbox import rebuild_from_database; "
+            "app = create_app(); ctx = app.app_context(); ctx.push(); "
+            "import_posts(open(sys.argv[1])); rebuild_from_database(get_backend(app))",
+            str(source),
+        ],
+        cwd=REPO_ROOT,
+        env=env,
+        check=True,
+    )
+    log(f"imported {count} posts and rebuilt the index in {time.perf_counter() - started:.0f} s")
 
 
 def free_port() -> int:
@@ -252,9 +295,12 @@ def discover_pages(site: Server, hello: Server, uncached: Server) -> list[Page]:
         Page("home", site, "/"),
         Page("tag", site, TAG_PATH),
         Page("post", site, match.group(1)),
+        Page("author", site, AUTHOR_PATH),
+        Page("api-posts", site, API_POSTS_PATH),
         Page("home-nocache", uncached, "/"),
         Page("tag-nocache", uncached, TAG_PATH),
         Page("post-nocache", uncached, match.group(1)),
+        Page("author-nocache", uncached, AUTHOR_PATH),
     ]
     for page in pages:
         page.status = warm_up(page)
@@ -526,7 +572,7 @@ def print_log_tails(servers: list[Server]) -> None:
 def run_benchmark(args: argparse.Namespace, workdir: Path, servers: list[Server]) -> bool:
     """Return True when every page answered without errors."""
     env = child_env(workdir)
-    prepare_database(env)
+    prepare_database(env, args.posts)
     extra = gunicorn_extra_options()
     site = start_server("site", "wsgi:app", env, workdir, extra)
     servers.append(site)

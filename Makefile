@@ -7,7 +7,7 @@ PORT ?= 5000
 FLASK := $(BIN)/flask --app wsgi
 WORKERS ?= 2
 
-.PHONY: run test lint bench install browser-deps serve clean
+.PHONY: run test lint bench install browser-deps node-deps serve clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -37,11 +37,30 @@ browser-deps:
 	  fi; \
 	fi
 
+# axe-core (npm) for the accessibility browser tests, exactly as package-lock.json pins it.
+# npm comes from Debian's `npm` package: installed when missing and running as root.
+AXE := node_modules/axe-core/axe.min.js
+
+node-deps: $(AXE)
+
+$(AXE): package.json package-lock.json
+	@if ! command -v npm >/dev/null; then \
+	  if [ "$$(id -u)" = "0" ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null || echo "apt-get could not install npm" >&2; \
+	  fi; \
+	fi
+	@command -v npm >/dev/null || { \
+	  echo "ERROR: npm is missing; the accessibility tests need axe-core from npm." >&2; \
+	  echo "       Install it with: sudo apt-get install nodejs npm   (then run make test again)" >&2; \
+	  exit 1; }
+	npm ci --no-audit --no-fund
+	touch $(AXE)
+
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-test: install browser-deps lint
+test: install browser-deps node-deps lint
 	$(BIN)/python -m pytest
 
 bench: install
@@ -52,6 +71,7 @@ bench: install
 	$(BIN)/python bench/moderation.py
 	$(BIN)/python bench/search.py
 	$(BIN)/python bench/search_api.py
+	$(BIN)/python bench/load.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

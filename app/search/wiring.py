@@ -54,7 +54,8 @@ def apply_after_commit(response):
 
 
 def check_index_once():
-    """On a worker's first request: rebuild a missing or corrupt index from the database."""
+    """On a worker's first request: rebuild a missing or corrupt index from the database, and
+    apply changes a previous worker queued but did not live to apply."""
     from flask import current_app
 
     if current_app.extensions.get(CHECKED_KEY):
@@ -64,11 +65,13 @@ def check_index_once():
             return None
         current_app.extensions[CHECKED_KEY] = True
         from app.search import SearchError, get_backend
-        from app.search.outbox import ensure_index
+        from app.search.outbox import apply_pending, ensure_index
 
         try:
-            if ensure_index(get_backend(current_app)):
+            backend = get_backend(current_app)
+            if ensure_index(backend):
                 log.warning("search index was missing or unreadable and has been rebuilt")
+            apply_pending(backend)
         except (SearchError, OperationalError, ProgrammingError) as problem:
             log.error("search index check failed; searches will say so: %s", problem)
     return None

@@ -4,6 +4,7 @@ from flask import Blueprint, flash, redirect, render_template, request, session,
 from flask_login import (
     current_user,
     fresh_login_required,
+    login_fresh,
     login_required,
     login_user,
     logout_user,
@@ -67,7 +68,7 @@ def register():
 def login():
     form = LoginForm(next=request.args.get("next", ""))
     destination = safe_next(form.next.data, url_for("main.home"))
-    if current_user.is_authenticated:
+    if current_user.is_authenticated and login_fresh():
         return redirect(destination)
     if form.validate_on_submit():
         user = authenticate(form.email.data, form.password.data)

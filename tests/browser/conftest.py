@@ -22,6 +22,9 @@ CHROMIUM_ARGS = [
 
 @pytest.fixture
 def live_server(app):
+    # Browsers keep static files for the test instead of revalidating them: werkzeug leaves
+    # the file of a 304 answer open, which pytest's warnings-as-errors would report.
+    app.config["SEND_FILE_MAX_AGE_DEFAULT"] = 3600
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

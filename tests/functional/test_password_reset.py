@@ -111,6 +111,21 @@ def test_a_remembered_but_not_fresh_session_must_sign_in_again(client, app, user
         session["_fresh"] = False
     response = client.get("/auth/password")
     assert response.status_code == 302 and "/auth/login" in response.headers["Location"]
+    login_page = client.get(response.headers["Location"])
+    assert login_page.status_code == 200
+    assert "Please sign in again to confirm it is you." in login_page.get_data(as_text=True)
+    token = csrf_from(login_page.get_data(as_text=True))
+    again = client.post(
+        response.headers["Location"],
+        data={
+            "csrf_token": token,
+            "email": "pat@example.org",
+            "password": PASSWORD,
+            "next": "/auth/password",
+        },
+    )
+    assert again.headers["Location"] == "/auth/password"
+    assert client.get("/auth/password").status_code == 200
 
 
 def test_anonymous_visitors_cannot_change_passwords(client, app):

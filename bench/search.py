@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import resource
 import shutil
 import subprocess
 import sys
@@ -185,15 +186,31 @@ def latencies(
     bodies: dict[int, str],
     rounds: int,
     mix: list[tuple[str, SearchQuery]],
-) -> tuple[list[float], dict[str, int]]:
+) -> tuple[list[tuple[str, float]], dict[str, int]]:
     totals = {query.text: run(query, bodies) for _, query in mix}  # warm-up
     samples = []
     for _ in range(rounds):
-        for _, query in mix:
+        for kind, query in mix:
             started = time.perf_counter()
             run(query, bodies)
-            samples.append((time.perf_counter() - started) * 1000)
+            samples.append((kind, (time.perf_counter() - started) * 1000))
     return samples, totals
+
+
+def by_kind(samples: list[tuple[str, float]]) -> dict[str, list[float]]:
+    kinds: dict[str, list[float]] = {}
+    for kind, ms in samples:
+        kinds.setdefault(kind, []).append(ms)
+    return kinds
+
+
+def cpu_seconds() -> float:
+    """CPU time of this process and its finished children: robust on a busy machine."""
+    own, children = (
+        resource.getrusage(resource.RUSAGE_SELF),
+        resource.getrusage(resource.RUSAGE_CHILDREN),
+    )
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -256,17 +273,24 @@ def main() -> None:
 
 def report(workdir: Path, count: int, naive_count: int, rounds: int) -> None:
     print(f"Building our index of {count} documents ...", flush=True)
+    started = cpu_seconds()
     ours_seconds = build_ours(workdir / "ours", count)
+    ours_cpu = cpu_seconds() - started
     print(f"Building the naive index of {naive_count} documents ...", flush=True)
+    started = cpu_seconds()
     naive_seconds = build_naive(workdir / "naive", naive_count)
+    naive_cpu = cpu_seconds() - started
     bodies = body_lookup(count)
     ours = ours_searcher(workdir / "ours")
-    ours_ms, ours_totals = latencies(ours, bodies, rounds, query_mix())
-    naive_ms, naive_totals = latencies(
+    ours_samples, ours_totals = latencies(ours, bodies, rounds, query_mix())
+    naive_samples, naive_totals = latencies(
         naive_searcher(workdir / "naive"), bodies, rounds, query_mix()
     )
     misspelt = [("misspelt", SearchQuery(text)) for text in MISSPELT]
-    suggest_ms, _ = latencies(ours, bodies, rounds, misspelt)
+    suggest_samples, _ = latencies(ours, bodies, rounds, misspelt)
+    ours_ms = [ms for _, ms in ours_samples]
+    naive_ms = [ms for _, ms in naive_samples]
+    suggest_ms = [ms for _, ms in suggest_samples]
     ours_memory = memory_of("ours", workdir / "ours")
     naive_memory = memory_of("naive", workdir / "naive")
 
@@ -274,6 +298,7 @@ def report(workdir: Path, count: int, naive_count: int, rounds: int) -> None:
     rows = [
         ("", f"ours ({count} docs)", naive_label),
         ("build s", f"{ours_seconds:.1f}", f"{naive_seconds:.1f}"),
+        ("build CPU s (all processes)", f"{ours_cpu:.1f}", f"{naive_cpu:.1f}"),
         ("build docs/s", f"{count / ours_seconds:.0f}", f"{naive_count / naive_seconds:.0f}"),
         ("query p50 ms", f"{percentile(ours_ms, 0.5):.1f}", f"{percentile(naive_ms, 0.5):.1f}"),
         ("query p95 ms", f"{percentile(ours_ms, 0.95):.1f}", f"{percentile(naive_ms, 0.95):.1f}"),
@@ -287,6 +312,16 @@ def report(workdir: Path, count: int, naive_count: int, rounds: int) -> None:
         ),
         ("index on disk MB", disk_mb(workdir / "ours"), disk_mb(workdir / "naive")),
     ]
+    ours_kinds, naive_kinds = by_kind(ours_samples), by_kind(naive_samples)
+    for kind, values in ours_kinds.items():
+        rows.append(
+            (
+                f"  {kind} p50 / p95 ms",
+                f"{percentile(values, 0.5):.1f} / {percentile(values, 0.95):.1f}",
+                f"{percentile(naive_kinds[kind], 0.5):.1f} / "
+                f"{percentile(naive_kinds[kind], 0.95):.1f}",
+            )
+        )
     if naive_count < count:
         estimate = naive_seconds * count / naive_count
         rows.append(("build s, naive extrapolated to ours", "", f"~{estimate:.0f} (linear)"))

@@ -70,6 +70,8 @@ class SearchPage:
     per_page: int
     suggestion: str | None = None
     relaxed: bool = False
+    # True when `total` is an estimate (a very common query): show it as "about N".
+    total_is_estimate: bool = False
 
     @property
     def pages(self) -> int:

@@ -21,13 +21,16 @@ TOKEN_PATTERN = r"\w+(?:[-.'’]\w+)*"
 POSSESSIVE = "'s"
 MIN_HYPHEN_PART = 3
 
+FORMS_CACHE_SIZE = 200_000
+
 stem = lru_cache(maxsize=100_000)(porter2_stem)
 
 
 class WordFilter(Filter):
     """Lowercase, fold accents, straighten apostrophes, drop a possessive 's, maybe stem.
 
-    One filter rather than a chain of five: indexing runs it for every word of every post.
+    One filter rather than a chain of five: indexing runs it for every word of every post, so
+    the terms of each distinct word are worked out once (`word_forms`) and then looked up.
     With `hyphen_parts`, index time also emits the alphabetic parts (three letters or more) of
     a hyphenated word, so "azathioprine-induced" is found by "azathioprine" while 6-MP does not
     index "mp"; queries are never split, so searching "6-MP" looks for the whole token only.
@@ -40,15 +43,24 @@ class WordFilter(Filter):
         self.hyphen_parts = hyphen_parts
 
     def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
+        stemming, hyphen_parts = self.stemming, self.hyphen_parts
         for token in tokens:
-            text = normalize_word(token.text)
-            token.text = stem(text) if self.stemming else text
-            yield token
-            if self.hyphen_parts and token.mode == "index" and "-" in text:
-                for part in text.split("-"):
-                    if len(part) >= MIN_HYPHEN_PART and part.isalpha():
-                        token.text = stem(part) if self.stemming else part
-                        yield token
+            forms = word_forms(token.text, stemming, hyphen_parts and token.mode == "index")
+            for form in forms:
+                token.text = form
+                yield token
+
+
+@lru_cache(maxsize=FORMS_CACHE_SIZE)
+def word_forms(text: str, stemming: bool, hyphen_parts: bool) -> tuple[str, ...]:
+    """The terms one word of text becomes: itself, then (maybe) its hyphenated parts."""
+    text = normalize_word(text)
+    forms = [stem(text) if stemming else text]
+    if hyphen_parts and "-" in text:
+        for part in text.split("-"):
+            if len(part) >= MIN_HYPHEN_PART and part.isalpha():
+                forms.append(stem(part) if stemming else part)
+    return tuple(forms)
 
 
 def normalize_word(text: str) -> str:

@@ -47,6 +47,7 @@ class SearchResults:
     total: int = 0
     suggestion: str | None = None
     relaxed: bool = False
+    total_is_estimate: bool = False
 
     @property
     def pages(self) -> int:
@@ -107,7 +108,12 @@ def search(query: SearchQuery) -> SearchResults:
             )
         )
     return SearchResults(
-        query=query, rows=rows, total=page.total, suggestion=page.suggestion, relaxed=page.relaxed
+        query=query,
+        rows=rows,
+        total=page.total,
+        suggestion=page.suggestion,
+        relaxed=page.relaxed,
+        total_is_estimate=page.total_is_estimate,
     )
 
 

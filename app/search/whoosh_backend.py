@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gc
 import html
+import json
 import logging
 import os
 import re
@@ -24,11 +25,12 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import chain, islice
+from multiprocessing import current_process
 from pathlib import Path
 from typing import TypeVar
 
 from whoosh import highlight
-from whoosh.collectors import Collector, FilterCollector, WrappingCollector
+from whoosh.collectors import Collector, FilterCollector, TopCollector, WrappingCollector
 from whoosh.columns import NumericColumn
 from whoosh.fields import COLUMN, ID, KEYWORD, TEXT, Schema
 from whoosh.filedb.filestore import FileStorage
@@ -62,6 +64,9 @@ WRITE_LOCK = f"{INDEX_NAME}_WRITELOCK"
 # and start-up rebuilds it. Whoosh's clean-up leaves this file alone (it is not an index file).
 SCHEMA_VERSION = "2"
 SCHEMA_VERSION_FILE = "SCHEMA_VERSION"
+# How many posts use each word that a rebuild gave to SPELLING_CARRIERS posts only.
+SPELLING_COUNTS_FILE = "SPELLING_COUNTS.json"
+SUGGESTION_CANDIDATES = 50
 
 # Query-time boosts, so they can be tuned without re-indexing.
 FIELD_BOOSTS = {"title": 3.0, "tag_names": 2.0, "body": 1.0}
@@ -81,6 +86,9 @@ EXACT_COUNT_UP_TO = 1_000
 # count comes free); larger ones skip unpromising blocks and are counted in a second pass.
 SCORE_ALL_UP_TO = 2_000
 DEADLINE_CHECK_EVERY = 64
+# Posts allowed by recent filters (tag, kind, role), per searcher: Whoosh would otherwise list
+# every post of the tag again for each query (1 MB or so each at 100,000 posts).
+FILTER_CACHE_SIZE = 16
 LOCK_TIMEOUT = 2.0
 SWAP_LOCK_TIMEOUT = 30.0
 OPEN_ATTEMPTS = 5
@@ -156,8 +164,9 @@ class SpellingBudget:
     The corrector reads only the field's word list (is a word known? which known words are
     close?) and ranks close words by how many posts carry them. Capping the carriers at
     SPELLING_CARRIERS keeps every word and the order of all but the commonest (which then tie),
-    and removes about nine postings in ten at 100,000 posts. Posts indexed later through the
-    outbox carry all their words, so a word removed with its carriers comes back with new ones.
+    and 0.5 of the 10 million postings at 100,000 MedQuAD posts. Posts indexed later through
+    the outbox carry all their words, so a word removed with its carriers comes back with new
+    ones.
     """
 
     def __init__(self, carriers: int = SPELLING_CARRIERS) -> None:
@@ -168,10 +177,16 @@ class SpellingBudget:
         seen, carriers, kept = self.seen, self.carriers, []
         for word in words.split():
             count = seen.get(word, 0)
+            seen[word] = count + 1
             if count < carriers:
-                seen[word] = count + 1
                 kept.append(word)
         return " ".join(kept)
+
+    def capped_counts(self) -> dict[str, int]:
+        """The real post counts of the words the index holds fewer carriers of; the corrector
+        ranks candidates by them (SPELLING_COUNTS_FILE), so "diabetis" still finds the common
+        "diabetes" before "diabetic"."""
+        return {word: count for word, count in self.seen.items() if count > self.carriers}
 
 
 class IndexMissing(SearchUnavailable):
@@ -435,6 +450,9 @@ class WhooshBackend:
         self._searcher: Searcher | None = None
         self._identity: tuple[int, int] | None = None
         self._pid = os.getpid()
+        self._allowed_cache: dict[str, set[int]] = {}
+        self._allowed_searcher: Searcher | None = None
+        self._word_counts: tuple[tuple[int, int] | None, dict[str, int]] = (None, {})
 
     def __repr__(self) -> str:
         return f"<WhooshBackend {self.index_dir}>"
@@ -464,7 +482,7 @@ class WhooshBackend:
         assert strict is not None
         found = self._execute(searcher, strict, query)
         relaxed = False
-        if found.results.is_empty() and (wider := plan.relaxed()) is not None:
+        if found.total == 0 and (wider := plan.relaxed()) is not None:
             found, relaxed = self._execute(searcher, wider, query), True
         offset = (query.page - 1) * query.per_page
         hits = [
@@ -486,31 +504,65 @@ class WhooshBackend:
 
         Relevance order uses Whoosh's top-N collector, which (for a query that may match many
         posts) skips blocks of postings that cannot reach the top; newest first keeps the N
-        newest. Both stop at QUERY_SECONDS with
-        what they have. The total comes free when every match was collected, otherwise from a
-        count that is exact up to EXACT_COUNT_UP_TO matches and extrapolated beyond.
+        newest. Both stop at QUERY_SECONDS with what they have. The total comes free when
+        every match was collected, otherwise from a count that is exact up to
+        EXACT_COUNT_UP_TO matches and extrapolated beyond.
         """
         filters = filter_query(query)
-        sortedby = "published" if query.sort == "newest" else None
-        top = searcher.collector(
-            limit=query.page * query.per_page,
-            sortedby=sortedby,
-            reverse=sortedby is not None,
-            optimize=whoosh_query.estimate_size(searcher.reader()) > SCORE_ALL_UP_TO,
-        )
+        limit = query.page * query.per_page
+        top: Collector
+        counts_all = True
+        if query.sort == "newest":
+            top = searcher.collector(limit=limit, sortedby="published", reverse=True)
+        elif whoosh_query.estimate_size(searcher.reader()) > SCORE_ALL_UP_TO and not any(
+            isinstance(leaf, Phrase) for leaf in whoosh_query.leaves()
+        ):
+            # Skips blocks of postings, and drops sub-queries that can no longer reach the top
+            # as it goes (`replace`), so its count falls short and a second pass counts. A
+            # phrase anywhere turns block skipping off: one exact pass is cheaper then.
+            top, counts_all = TopCollector(limit=limit), False
+        else:
+            top = TopCollector(limit=limit, usequality=False, replace=0)
         timed = DeadlineCollector(top, QUERY_SECONDS)
         collector: Collector = timed
+        allowed = None
         if filters is not None:
-            collector = FilterCollector(timed, allow=filters)
+            allowed = self._allowed(searcher, filters)
+            # (Whoosh ignores an empty set: it is falsy; the query form allows nothing.)
+            collector = FilterCollector(timed, allow=allowed or filters)
         searcher.search_with_collector(whoosh_query, collector)
         results = collector.results()
-        if not timed.timed_out and top.computes_count():
+        if counts_all and not timed.timed_out:
             return Matches(results, collector.count(), False)
-        counted = whoosh_query if filters is None else And([whoosh_query, filters])
-        total, estimated = count_matches(searcher, counted)
+        total, estimated = count_matches(searcher, whoosh_query, allowed)
         if timed.timed_out:
             estimated = True
         return Matches(results, max(total, results.scored_length()), estimated)
+
+    def _spelling_counts(self, reader) -> Callable[[str], float]:
+        """Posts per word, for ranking suggestions: the rebuild's counts, else the index's."""
+        identity = self._folder_identity()
+        if self._word_counts[0] != identity:
+            try:
+                counts = json.loads((self.index_dir / SPELLING_COUNTS_FILE).read_text())
+            except (OSError, ValueError):
+                counts = {}
+            self._word_counts = (identity, counts)
+        counts = self._word_counts[1]
+        return lambda word: counts.get(word) or reader.frequency("spelling", word)
+
+    def _allowed(self, searcher: Searcher, filters: Query) -> set[int]:
+        """The document numbers a filter allows, remembered while `searcher` is current."""
+        if self._allowed_searcher is not searcher:
+            self._allowed_cache, self._allowed_searcher = {}, searcher
+        key = repr(filters)
+        allowed = self._allowed_cache.get(key)
+        if allowed is None:
+            if len(self._allowed_cache) >= FILTER_CACHE_SIZE:
+                self._allowed_cache.pop(next(iter(self._allowed_cache)))
+            allowed = set(searcher.docs_for_query(filters))  # Whoosh takes a set, not frozenset
+            self._allowed_cache[key] = allowed
+        return allowed
 
     def _suggest(self, searcher: Searcher, plan: QueryPlan, text: str) -> str | None:
         vocabulary = self._current_vocabulary()
@@ -522,7 +574,9 @@ class WhooshBackend:
                 continue
             if word in vocabulary.synonym_words:
                 continue
-            better = _best_correction(word, corrector, vocabulary.synonym_words)
+            better = _best_correction(
+                word, corrector, vocabulary.synonym_words, self._spelling_counts(reader)
+            )
             if better:
                 replacements.append((start, end, better))
         if not replacements:
@@ -688,6 +742,7 @@ class WhooshBackend:
 
     def _drop_searcher(self) -> None:
         searcher, self._searcher, self._identity = self._searcher, None, None
+        self._allowed_cache, self._allowed_searcher = {}, None
         if searcher is not None:
             try:
                 searcher.close()
@@ -738,13 +793,15 @@ def build_index(folder: Path, docs: Iterable[SearchDocument], procs: int = REBUI
     """Write every document into a new index in an empty folder, in one writer.
 
     Large rebuilds use `procs` processes, each adding its share of the posts to a segment of
-    its own; the segments are not merged (merging costs as much as it saves in queries).
+    its own; the segments are not merged (a merge is one more single-process pass over every
+    posting, undoing much of the gain).
     """
     storage = FileStorage(str(folder), supports_mmap=False)
     ix = storage.create_index(SCHEMA, indexname=INDEX_NAME)
     docs = iter(docs)
     head = list(islice(docs, MULTIPROCESS_FROM))
-    if procs > 1 and len(head) >= MULTIPROCESS_FROM:
+    # (A daemonic process, such as a multiprocessing pool worker, may not start helpers.)
+    if procs > 1 and len(head) >= MULTIPROCESS_FROM and not current_process().daemon:
         writer = ix.writer(procs=procs, multisegment=True, limitmb=REBUILD_LIMIT_MB)
     else:
         writer = ix.writer(procs=1, limitmb=REBUILD_LIMIT_MB)
@@ -764,6 +821,7 @@ def build_index(folder: Path, docs: Iterable[SearchDocument], procs: int = REBUI
         indexed = reader.doc_count_all()
     if indexed != count:
         raise SearchUnavailable(f"The rebuild indexed {indexed} of {count} posts; not swapped.")
+    (folder / SPELLING_COUNTS_FILE).write_text(json.dumps(budget.capped_counts()))
     (folder / SCHEMA_VERSION_FILE).write_text(SCHEMA_VERSION + "\n")
     return count
 
@@ -816,26 +874,32 @@ class DeadlineCollector(WrappingCollector):
 def count_matches(
     searcher: Searcher,
     query: Query,
+    allowed: set[int] | None = None,
     exact_up_to: int = EXACT_COUNT_UP_TO,
     seconds: float = COUNT_SECONDS,
 ) -> tuple[int, bool]:
     """How many documents match: (count, False) if exact, else (an estimate, True).
 
     Counting stops at `exact_up_to` matches or the deadline; the estimate assumes the rest of
-    the index matches as densely as the part counted (documents are spread evenly enough).
+    the index matches as densely as the part counted, capped by the postings' upper bound.
     """
     deadline = time.monotonic() + seconds
     count = 0
     last = -1
-    for count, last in enumerate(searcher.docs_for_query(query), start=1):  # noqa: B007
+    docs = searcher.docs_for_query(query)
+    if allowed is not None:
+        docs = (docnum for docnum in docs if docnum in allowed)
+    for count, last in enumerate(docs, start=1):  # noqa: B007
         if count >= exact_up_to or (
             not count % DEADLINE_CHECK_EVERY and time.monotonic() > deadline
         ):
             break
     else:
         return count, False
-    size = searcher.doc_count_all()
-    return max(count, round(count * size / (last + 1))), True
+    # Extrapolated from the part counted, but never above what the postings allow.
+    extrapolated = round(count * searcher.doc_count_all() / (last + 1))
+    bound = query.estimate_size(searcher.reader())
+    return max(count, min(extrapolated, bound)), True
 
 
 def probe(searcher: Searcher) -> None:
@@ -863,13 +927,21 @@ def _worth_correcting(word: str) -> bool:
     return len(word) >= MIN_SUGGEST_LENGTH and word.isalpha()
 
 
-def _best_correction(word: str, corrector, synonym_words: frozenset[str]) -> str | None:
-    """The closest known word: index words first, then the synonym list, one edit before two."""
+def _best_correction(
+    word: str,
+    corrector,
+    synonym_words: frozenset[str],
+    frequency: Callable[[str], float] | None = None,
+) -> str | None:
+    """The closest known word: index words first, then the synonym list, one edit before two;
+    among index words equally close, the one most posts use."""
     max_distance = 1 if len(word) < 6 else 2
     for distance in range(1, max_distance + 1):
-        found = corrector.suggest(word, limit=1, maxdist=distance, prefix=1)
+        found = corrector.suggest(
+            word, limit=SUGGESTION_CANDIDATES if frequency else 1, maxdist=distance, prefix=1
+        )
         if found:
-            return found[0]
+            return max(found, key=frequency) if frequency else found[0]
         close = sorted(w for w in synonym_words if edit_distance(word, w, distance) <= distance)
         if close:
             return close[0]

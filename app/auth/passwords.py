@@ -7,8 +7,6 @@ from functools import cache
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
-from zxcvbn import zxcvbn
-from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
 MIN_LENGTH = 12
 MAX_LENGTH = 128
@@ -62,6 +60,8 @@ def password_problem(password: str, *, username: str = "", email: str = "") -> s
         return f"Use {MIN_LENGTH} to {MAX_LENGTH} characters."
     if password.lower() in _common_passwords():
         return "That is one of the most common passwords; please choose another."
+    from zxcvbn import zxcvbn  # imported on first use: its word lists cost ~13 MB a worker
+
     hints = [word for word in (username, email.partition("@")[0], *SITE_WORDS) if word]
     estimate = zxcvbn(password[:ZXCVBN_MAX_LENGTH], user_inputs=hints)
     if estimate["score"] < MIN_STRENGTH:
@@ -75,4 +75,6 @@ def password_problem(password: str, *, username: str = "", email: str = "") -> s
 
 @cache
 def _common_passwords() -> frozenset[str]:
+    from zxcvbn.frequency_lists import FREQUENCY_LISTS
+
     return frozenset(FREQUENCY_LISTS["passwords"])

@@ -94,3 +94,13 @@ def test_a_response_that_starts_a_session_is_never_cached(app, client):
         assert client.get("/sets-session-for-test").headers.get("X-Page-Cache") != "hit"
     finally:
         cache.CACHEABLE_ENDPOINTS = cache.CACHEABLE_ENDPOINTS - {"sets_session"}
+
+
+def test_api_reads_are_cached_and_keep_their_cors_headers(client, app):
+    make_post(make_user("api_cached"), title="Cached through the API")
+    first = client.get("/api/v1/posts")
+    second = client.get("/api/v1/posts")
+    assert first.headers["X-Page-Cache"] == "miss" and second.headers["X-Page-Cache"] == "hit"
+    assert second.get_json() == first.get_json()
+    assert second.headers["Access-Control-Allow-Origin"] == "*"
+    assert second.content_type == "application/json"

@@ -185,6 +185,7 @@ def prepare_database(env: dict[str, str], posts: int = 0) -> None:
 
 def import_medquad(env: dict[str, str], count: int) -> None:
     """Import MedQuAD posts in-process, then rebuild the search index once."""
+    sys.path.insert(0, str(REPO_ROOT))
     from bench.medquad import posts as medquad_posts
 
     source = Path(env["DATABASE_URL"].removeprefix("sqlite:///")).parent / "import.jsonl"

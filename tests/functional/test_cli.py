@@ -42,62 +42,19 @@ def test_users_create_reads_the_password_from_stdin(runner, client, app):
     sign_in(client, "mod@example.org", "a moderator passphrase")
 
 
+def create_user(runner, email: str, username: str, role: str, password: str):
+    args = ["users", "create", "--email", email, "--username", username, "--role", role]
+    return runner.invoke(args=args, input=password + "\n")
+
+
 def test_users_create_refuses_bad_input_clearly(runner, users):
-    short = runner.invoke(
-        args=[
-            "users",
-            "create",
-            "--email",
-            "a@example.org",
-            "--username",
-            "aaa",
-            "--role",
-            "admin",
-        ],
-        input="short\n",
-    )
+    short = create_user(runner, "a@example.org", "aaa", "admin", "short")
     assert short.exit_code != 0 and "12 to 128 characters" in short.output
-    role = runner.invoke(
-        args=[
-            "users",
-            "create",
-            "--email",
-            "a@example.org",
-            "--username",
-            "aaa",
-            "--role",
-            "overlord",
-        ],
-        input="a long passphrase ok\n",
-    )
+    role = create_user(runner, "a@example.org", "aaa", "overlord", "a long passphrase ok")
     assert role.exit_code != 0 and "overlord" in role.output
-    duplicate = runner.invoke(
-        args=[
-            "users",
-            "create",
-            "--email",
-            "PAT@example.org",
-            "--username",
-            "fresh",
-            "--role",
-            "provider",
-        ],
-        input="a long passphrase ok\n",
-    )
+    duplicate = create_user(runner, "PAT@example.org", "fresh", "provider", "a long passphrase ok")
     assert duplicate.exit_code != 0 and "already exists" in duplicate.output
-    handle = runner.invoke(
-        args=[
-            "users",
-            "create",
-            "--email",
-            "b@example.org",
-            "--username",
-            "Bad Handle!",
-            "--role",
-            "patient",
-        ],
-        input="a long passphrase ok\n",
-    )
+    handle = create_user(runner, "b@example.org", "Bad Handle!", "patient", "a long passphrase ok")
     assert handle.exit_code != 0 and "lowercase letters" in handle.output
     assert db.session.scalar(select(func.count(User.id))) == len(users)
 

@@ -144,6 +144,10 @@ SEARCH_HIT = closed(
 SEARCH_RESULTS = closed(
     {
         "total": COUNT,
+        "total_is_estimate": {
+            "type": "boolean",
+            "description": "True when a very common query's total was estimated, not counted.",
+        },
         "page": {"type": "integer", "minimum": 1},
         "per_page": {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE},
         "suggestion": {

@@ -117,6 +117,7 @@ def search():
     return jsonify(
         {
             "total": results.total,
+            "total_is_estimate": results.total_is_estimate,
             "page": query.page,
             "per_page": query.per_page,
             "suggestion": results.suggestion,

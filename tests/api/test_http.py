@@ -53,5 +53,5 @@ def test_an_unknown_api_path_is_a_json_404(client, community):
 
 def test_search_keeps_its_shape(client, community):
     body = client.get("/api/v1/search?q=azathioprine").get_json()
-    assert set(body) == {"total", "page", "per_page", "results", "suggestion"}
+    assert set(body) == {"total", "total_is_estimate", "page", "per_page", "results", "suggestion"}
     assert body["results"] and "summary" not in body["results"][0]

@@ -52,7 +52,8 @@ def test_api_search_returns_the_documented_shape(client, corpus):
     response = api(client, "q=imuran")
     body = response.get_json()
     assert response.status_code == 200
-    assert set(body) == {"total", "page", "per_page", "results", "suggestion"}
+    assert set(body) == {"total", "total_is_estimate", "page", "per_page", "results", "suggestion"}
+    assert body["total_is_estimate"] is False
     assert body["page"] == 1 and body["per_page"] == 10 and body["total"] == len(body["results"])
     hit = body["results"][0]
     assert set(hit) == {"id", "title", "url", "snippet", "author", "tags", "kind", "published_at"}

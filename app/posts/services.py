@@ -97,9 +97,12 @@ def render_for(author: User, title: str, body: str) -> Rendered:
 
 def unique_post_slug(title: str) -> str:
     base = slugify(title)
+    # A range, not LIKE, so the unique index on slug is used (slugs are [a-z0-9-]; "." > "-").
     taken = set(
         db.session.scalars(
-            select(Post.slug).where((Post.slug == base) | Post.slug.startswith(f"{base}-"))
+            select(Post.slug).where(
+                (Post.slug == base) | ((Post.slug >= f"{base}-") & (Post.slug < f"{base}."))
+            )
         )
     )
     if base not in taken:

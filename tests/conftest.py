@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import contextvars
+import os
 import secrets
 
 import pytest
+import sqlalchemy as sa
 from flask.testing import FlaskClient
 
 from app import create_app
@@ -13,6 +15,11 @@ from app.auth.services import create_account
 from app.extensions import db
 from app.search import close_backend
 from tests.helpers import PASSWORD, sign_in, sign_out
+
+# `TEST_DATABASE=postgres pytest ...` runs the tests against a throwaway PostgreSQL cluster with
+# the PostgreSQL search backend (make test does it for the functional, API and search suites).
+TEST_DATABASE = os.environ.get("TEST_DATABASE", "sqlite")
+_POSTGRES: dict = {}
 
 ENVIRONMENT_SETTINGS = (
     "DATABASE_URL",
@@ -39,11 +46,86 @@ def clean_environment(monkeypatch):
         monkeypatch.delenv(name, raising=False)
 
 
+def on_postgres() -> bool:
+    return TEST_DATABASE == "postgres"
+
+
+def postgres_server():
+    """The session's PostgreSQL cluster, started on first use and stopped at the end."""
+    if "server" not in _POSTGRES:
+        from tests.servers import PostgresServer
+
+        server = PostgresServer().start()
+        _POSTGRES["server"] = server
+        _POSTGRES["url"] = server.create_database("tests")
+    return _POSTGRES["server"]
+
+
+def test_database_url(tmp_path) -> str:
+    if on_postgres():
+        postgres_server()
+        return _POSTGRES["url"]
+    return f"sqlite:///{tmp_path / 'test.db'}"
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests of SQLite itself (pragmas, file backups, write locks) are left out of the
+    PostgreSQL run; they run in the SQLite run of the same suite."""
+    if not on_postgres():
+        return
+    kept = [item for item in items if item.get_closest_marker("sqlite_only") is None]
+    dropped = [item for item in items if item.get_closest_marker("sqlite_only") is not None]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
+
+
+def pytest_sessionfinish(session):
+    server = _POSTGRES.pop("server", None)
+    if server is not None:
+        server.stop()
+        server.cleanup()
+
+
+@pytest.fixture(autouse=True)
+def empty_postgres_database():
+    """On PostgreSQL every test starts from empty tables, as it does with a new SQLite file."""
+    if on_postgres():
+        postgres_server()
+        empty_tables(_POSTGRES["url"])
+    yield
+
+
+def empty_tables(url: str) -> None:
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    try:
+        with engine.begin() as connection:
+            connection.execute(
+                sa.text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+            )
+            tables = connection.scalars(
+                sa.text(
+                    "SELECT quote_ident(tablename) FROM pg_tables WHERE schemaname = 'public' "
+                    "AND tablename <> 'alembic_version'"
+                )
+            ).all()
+            if tables:
+                connection.execute(
+                    sa.text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
+                )
+    finally:
+        engine.dispose()
+
+
 def test_config(tmp_path, **extra) -> dict:
     config = {
         "TESTING": True,
         "INSTANCE_PATH": str(tmp_path / "instance"),
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'test.db'}",
+        "DATABASE_URL": test_database_url(tmp_path),
+        "SEARCH_BACKEND": "whoosh",
         "SECRET_KEY": secrets.token_hex(32),
         "PASSWORD_HASH_PROFILE": "fast-for-tests",
         "RATELIMIT_ENABLED": False,

@@ -1,6 +1,7 @@
 import shutil
 import sqlite3
 
+import pytest
 from sqlalchemy import func, select
 
 from app import create_app
@@ -9,6 +10,8 @@ from app.extensions import db
 from app.models import Post, User
 from app.search import close_backend
 from tests.conftest import test_config
+
+pytestmark = pytest.mark.sqlite_only
 
 
 def test_backup_while_running_then_restore_drill(app, runner, tmp_path):

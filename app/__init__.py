@@ -7,6 +7,7 @@ from pathlib import Path
 from flask import Flask
 
 from app.config import ConfigError, build_config
+from app.security import CleanRequest, IdConverter
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -19,6 +20,8 @@ def create_app(config: dict | None = None) -> Flask:
         template_folder=str(PROJECT_ROOT / "templates"),
         static_folder=str(PROJECT_ROOT / "static"),
     )
+    app.request_class = CleanRequest
+    app.url_map.converters["int"] = IdConverter
     app.config.update(build_config(app.instance_path, config))
     app.instance_path = str(Path(app.config.get("INSTANCE_PATH") or app.instance_path))
     register_extensions(app)

@@ -7,7 +7,7 @@ import uuid
 
 from flask import Flask, g, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DataError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 log = logging.getLogger(__name__)
@@ -43,25 +43,48 @@ def render_error(code: int, message: str, correlation_id: str | None = None):
 BUSY_RETRY_AFTER_SECONDS = 2
 
 
+def is_sqlite_lock(error: OperationalError) -> bool:
+    return "locked" in str(error.orig).lower()
+
+
+def is_lost_connection(error: OperationalError) -> bool:
+    """PostgreSQL restarted, refused or dropped the connection (the pool reconnects next time)."""
+    return error.connection_invalidated or type(error.orig).__module__.startswith("psycopg")
+
+
 def register(app: Flask) -> None:
     @app.errorhandler(OperationalError)
-    def database_busy(error: OperationalError):
-        """SQLite's write lock stayed taken: nothing was written; ask to retry shortly."""
-        if "locked" not in str(error.orig).lower():
+    def database_unavailable(error: OperationalError):
+        """SQLite's write lock stayed taken, or PostgreSQL could not be reached: ask to retry."""
+        if is_sqlite_lock(error):
+            message = (
+                "The site is busy for a moment and nothing was saved. Please try again in a "
+                "few seconds; your text is still in your browser."
+            )
+        elif is_lost_connection(error):
+            message = (
+                "The site cannot reach its database for a moment. Please try again in a few "
+                "seconds; your text is still in your browser."
+            )
+        else:
             return server_error(error)
         from app.extensions import db
 
         db.session.rollback()
         g.read_only = True
-        log.warning("database busy on %s %s", request.method, request.path)
-        response, status = render_error(
-            503,
-            "The site is busy for a moment and nothing was saved. Please try again in a "
-            "few seconds; your text is still in your browser.",
-        )
+        log.warning("database unavailable on %s %s: %s", request.method, request.path, error.orig)
+        response, status = render_error(503, message)
         response = app.make_response((response, status))
         response.headers["Retry-After"] = str(BUSY_RETRY_AFTER_SECONDS)
         return response
+
+    @app.errorhandler(DataError)
+    def unstorable_value(error: DataError):
+        """A value the database cannot hold (a number out of range, say): the request's fault."""
+        from app.extensions import db
+
+        db.session.rollback()
+        return render_error(400, "The request contained a value that cannot be used here.")
 
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):

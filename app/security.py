@@ -6,10 +6,43 @@ import re
 import secrets
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, g, has_request_context, request
+from flask import Flask, Request, Response, g, has_request_context, request
+from werkzeug.datastructures import MultiDict
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
+from werkzeug.utils import cached_property
 
 _UNSAFE_CHARS = re.compile(r"[\x00-\x20\x7f\\]")
+
+
+class CleanRequest(Request):
+    """Query parameters and form fields without NUL characters: no text needs them, and
+    PostgreSQL refuses to store them."""
+
+    @cached_property
+    def args(self) -> MultiDict:
+        return without_nul(super().args, self.parameter_storage_class)
+
+    def _load_form_data(self) -> None:
+        super()._load_form_data()
+        self.__dict__["form"] = without_nul(self.__dict__["form"], self.parameter_storage_class)
+
+
+class IdConverter(IntegerConverter):
+    """`<int:...>` in URLs: ids a database integer column can hold; anything larger is a 404."""
+
+    def __init__(self, map, *args, **kwargs) -> None:
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
+
+
+def without_nul(values: MultiDict, storage_class: type[MultiDict]) -> MultiDict:
+    if not any("\x00" in key or "\x00" in value for key, value in values.items(multi=True)):
+        return values
+    return storage_class(
+        (key.replace("\x00", ""), value.replace("\x00", ""))
+        for key, value in values.items(multi=True)
+    )
 
 
 def safe_next(target: str | None, fallback: str) -> str:

@@ -100,22 +100,25 @@ def empty_tables(url: str) -> None:
     engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
     try:
         with engine.begin() as connection:
-            connection.execute(
-                sa.text(
-                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
-                )
-            )
+            connection.execute(sa.text("SET LOCAL lock_timeout = '10s'"))
             tables = connection.scalars(
-                sa.text(
-                    "SELECT quote_ident(tablename) FROM pg_tables WHERE schemaname = 'public' "
-                    "AND tablename <> 'alembic_version'"
-                )
+                sa.text("SELECT quote_ident(tablename) FROM pg_tables WHERE schemaname = 'public'")
             ).all()
             if tables:
                 connection.execute(
                     sa.text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
                 )
+    finally:
+        engine.dispose()
+
+
+def empty_schema(url: str) -> None:
+    """No tables at all, for tests that run the migrations themselves."""
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    try:
+        with engine.begin() as connection:
+            connection.execute(sa.text("DROP SCHEMA public CASCADE"))
+            connection.execute(sa.text("CREATE SCHEMA public"))
     finally:
         engine.dispose()
 

@@ -15,7 +15,7 @@ from app.posts.queries import published_count_by
 DEFAULT_PER_PAGE = 20
 MAX_PER_PAGE = 100
 MAX_PAGE = 10_000
-MAX_ID = 2**63 - 1
+MAX_ID = 2**31 - 1  # the largest id an integer column holds on PostgreSQL and SQLite
 
 
 @dataclass(frozen=True)

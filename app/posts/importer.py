@@ -56,6 +56,8 @@ def parse_line(raw: str) -> ImportLine:
             raise LineError(f"{name} must be a non-empty string")
     if not isinstance(data["tags"], list) or not all(isinstance(t, str) for t in data["tags"]):
         raise LineError("tags must be a list of tag slugs")
+    if any("\x00" in value for value in [*(data[name] for name in text_fields), *data["tags"]]):
+        raise LineError("text must not contain NUL characters")
     if data["kind"] not in POST_KINDS:
         raise LineError(f"kind must be one of {', '.join(POST_KINDS)}")
     if len(data["title"]) > TITLE_MAX or len(data["body"]) > BODY_MAX:

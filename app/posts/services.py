@@ -241,6 +241,7 @@ def create_published_post(
     external_id: str | None = None,
 ) -> Post:
     """A post that is public at once: for demo content and imports, not member submissions."""
+    title, body = title.replace("\x00", ""), body.replace("\x00", "")
     html = render_markdown(body)
     post = Post(
         author=author,

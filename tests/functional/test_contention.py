@@ -2,6 +2,7 @@
 
 import sqlite3
 
+import pytest
 from sqlalchemy import func, select
 
 from app import create_app
@@ -10,6 +11,8 @@ from app.models import Post
 from app.search import close_backend
 from tests.conftest import RequestIsolatedClient, make_user, test_config
 from tests.helpers import csrf_from, sign_in
+
+pytestmark = pytest.mark.sqlite_only
 
 
 def test_a_write_that_cannot_get_the_lock_is_a_503_with_nothing_written(tmp_path):

@@ -41,13 +41,14 @@ def test_import_validates_each_line_and_is_idempotent(runner, app, tmp_path):
                 json.dumps({"external_id": "ext-7"}),
                 "",
                 line(external_id="ext-8", title="Second good one"),
+                line(external_id="ext-9", tags=["azathioprine\x00"]),
             ]
         )
         + "\n"
     )
     result = runner.invoke(args=["posts", "import", str(source)])
     assert result.exit_code == 0, result.output
-    assert "Imported 2 posts; 0 already there; 7 bad lines skipped." in result.output
+    assert "Imported 2 posts; 0 already there; 8 bad lines skipped." in result.output
     for number, message in [
         (2, "not valid JSON"),
         (3, "kind must be one of"),
@@ -56,6 +57,7 @@ def test_import_validates_each_line_and_is_idempotent(runner, app, tmp_path):
         (6, "ISO 8601"),
         (7, "needs a timezone"),
         (8, "missing title"),
+        (11, "NUL characters"),
     ]:
         assert re.search(rf"^line {number}: .*{re.escape(message)}", result.output, re.M)
     posts = db.session.scalars(select(Post).order_by(Post.id)).all()

@@ -1,5 +1,9 @@
+import sqlalchemy as sa
+from sqlalchemy.pool import NullPool
+
 from app.extensions import db
 from app.models import Post
+from app.search import close_backend
 from tests.conftest import make_user
 from tests.helpers import make_post, make_tag, sign_in
 
@@ -23,16 +27,15 @@ def test_anonymous_pages_are_served_from_cache_until_content_changes(client, app
 
 
 def test_a_change_made_by_another_process_invalidates_the_cache(client, app, tmp_path):
-    import sqlite3
-
     author = make_user("other_proc")
     make_post(author, title="Seen by everyone")
     client.get("/")
     assert client.get("/").headers["X-Page-Cache"] == "hit"
-    path = app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///")
-    with sqlite3.connect(path) as other:
-        other.execute("UPDATE posts SET status = 'hidden'")
-        other.execute("UPDATE site_state SET content_version = content_version + 1")
+    other_process = sa.create_engine(app.config["SQLALCHEMY_DATABASE_URI"], poolclass=NullPool)
+    with other_process.begin() as other:
+        other.execute(sa.text("UPDATE posts SET status = 'hidden'"))
+        other.execute(sa.text("UPDATE site_state SET content_version = content_version + 1"))
+    other_process.dispose()
     response = client.get("/")
     assert response.headers["X-Page-Cache"] == "miss"
     assert b"Seen by everyone" not in response.data
@@ -67,6 +70,8 @@ def test_the_cache_can_be_switched_off(tmp_path):
         client = app.test_client()
         client.get("/")
         assert "X-Page-Cache" not in client.get("/").headers
+        db.session.remove()
+        close_backend(app)
         db.engine.dispose()
 
 

@@ -6,12 +6,15 @@ from flask_migrate import upgrade
 from app import create_app
 from app.extensions import db
 from app.search import close_backend
-from tests.conftest import test_config
+from tests.conftest import empty_schema, on_postgres, test_config
 
 
 @pytest.fixture
 def migrated_app(tmp_path):
-    app = create_app(test_config(tmp_path))
+    config = test_config(tmp_path)
+    if on_postgres():
+        empty_schema(config["DATABASE_URL"])
+    app = create_app(config)
     with app.app_context():
         upgrade()
         yield app

@@ -1,7 +1,33 @@
-"""gunicorn settings read from the working directory (make run, the benchmarks).
+"""gunicorn settings read from the working directory (make run, the benchmarks, deployments).
 
 The access log names the path but never the query string: search words and reset tokens
 stay out of log files.
 """
 
+import os
+import sys
+
 access_log_format = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(M)sms'
+
+
+def on_starting(server):
+    """Stop at once, with a clear message, when the database cannot be reached."""
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        return
+    from app.startup import database_problem
+
+    problem = database_problem(url)
+    if problem:
+        print(f"Start-up error: {problem}", file=sys.stderr)
+        sys.exit(2)
+
+
+def post_fork(server, worker):
+    """With --preload the app was built before the fork: workers never share its connections."""
+    wsgi = sys.modules.get("wsgi")
+    if wsgi is not None:
+        from app.extensions import db
+
+        with wsgi.app.app_context():
+            db.engine.dispose(close=False)

@@ -24,15 +24,18 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
     """Read, default and validate every setting; raise ConfigError on the first bad one."""
     overrides = overrides or {}
     env = os.environ
-    instance = Path(overrides.get("INSTANCE_PATH") or instance_path)
+    instance = Path(overrides.get("INSTANCE_PATH") or env.get("INSTANCE_PATH") or instance_path)
     ensure_writable_folder(instance, "instance folder")
 
     config = {
+        "INSTANCE_PATH": str(instance),
         "DATABASE_URL": env.get("DATABASE_URL") or f"sqlite:///{instance / 'community.db'}",
         "SEARCH_BACKEND": env.get("SEARCH_BACKEND", "whoosh"),
         "SEARCH_INDEX_DIR": env.get("SEARCH_INDEX_DIR") or str(instance / "search-index"),
         "SEARCH_SYNONYMS_FILE": env.get("SEARCH_SYNONYMS_FILE"),
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "DB_POOL_SIZE": env.get("DB_POOL_SIZE", "5"),
+        "DB_MAX_OVERFLOW": env.get("DB_MAX_OVERFLOW", "5"),
         "PORT": env.get("PORT", "5000"),
         "SECRET_KEY": env.get("SECRET_KEY"),
         "TRUSTED_PUBLISH_THRESHOLD": env.get("TRUSTED_PUBLISH_THRESHOLD", "3"),
@@ -52,10 +55,22 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
     config.update(overrides)
 
     config["SQLALCHEMY_DATABASE_URI"] = validate_database_url(config["DATABASE_URL"])
-    config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(config["SQLALCHEMY_DATABASE_URI"])
+    config["DB_POOL_SIZE"] = validate_positive_int("DB_POOL_SIZE", config["DB_POOL_SIZE"])
+    config["DB_MAX_OVERFLOW"] = validate_positive_int(
+        "DB_MAX_OVERFLOW", config["DB_MAX_OVERFLOW"], minimum=0
+    )
+    config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(
+        config["SQLALCHEMY_DATABASE_URI"], config["DB_POOL_SIZE"], config["DB_MAX_OVERFLOW"]
+    )
     config["SEARCH_BACKEND"] = validate_choice(
         "SEARCH_BACKEND", config["SEARCH_BACKEND"], SEARCH_BACKENDS
     )
+    if config["SEARCH_BACKEND"] == "postgres" and not is_postgres(config["DATABASE_URL"]):
+        raise ConfigError(
+            "SEARCH_BACKEND=postgres searches in the PostgreSQL database, but DATABASE_URL is "
+            "not PostgreSQL. Use SEARCH_BACKEND=whoosh with SQLite."
+        )
+    config["RATELIMIT_STORAGE_URI"] = validate_ratelimit_storage(config["RATELIMIT_STORAGE_URI"])
     config["PASSWORD_HASH_PROFILE"] = validate_choice(
         "PASSWORD_HASH_PROFILE", config["PASSWORD_HASH_PROFILE"], ("strong", "fast-for-tests")
     )
@@ -117,10 +132,45 @@ def validate_database_url(url: str) -> str:
     return url
 
 
-def engine_options(url: str) -> dict:
+def is_postgres(url: str) -> bool:
+    return make_url(url).get_backend_name() == "postgresql"
+
+
+def engine_options(url: str, pool_size: int = 5, max_overflow: int = 5) -> dict:
+    """SQLite: a busy timeout. PostgreSQL: a small pool per worker process (gunicorn workers x
+    (pool_size + max_overflow) must stay under the server's max_connections), checked before
+    use so a restarted server costs no request, and a bounded wait to connect."""
     if make_url(url).get_backend_name() == "sqlite":
         return {"connect_args": {"timeout": 5}}
-    return {"pool_pre_ping": True}
+    return {
+        "pool_pre_ping": True,
+        "pool_size": pool_size,
+        "max_overflow": max_overflow,
+        "pool_timeout": 10,
+        "pool_recycle": 1800,
+        "connect_args": {"connect_timeout": 5, "application_name": "aza-community"},
+    }
+
+
+RATELIMIT_SCHEMES = ("memory", "redis", "rediss")
+
+
+def validate_ratelimit_storage(uri: str) -> str:
+    scheme = uri.split("://", 1)[0] if "://" in uri else ""
+    if scheme not in RATELIMIT_SCHEMES:
+        raise ConfigError(
+            "RATELIMIT_STORAGE_URI must be memory:// (one machine) or redis://host:port/db "
+            f"(several machines); got {uri!r}."
+        )
+    if scheme != "memory":
+        try:
+            import redis  # noqa: F401
+        except ImportError:
+            raise ConfigError(
+                "RATELIMIT_STORAGE_URI uses Redis, but the redis package is missing: "
+                "pip install -e '.[postgres]'."
+            ) from None
+    return uri
 
 
 def validate_choice(name: str, value: str, choices: tuple[str, ...]) -> str:

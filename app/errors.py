@@ -43,6 +43,13 @@ def render_error(code: int, message: str, correlation_id: str | None = None):
 BUSY_RETRY_AFTER_SECONDS = 2
 
 
+def show_as_anonymous() -> None:
+    """The error page must not ask the database who is signed in: it just failed."""
+    from flask import current_app
+
+    g._login_user = current_app.login_manager.anonymous_user()
+
+
 def is_sqlite_lock(error: OperationalError) -> bool:
     return "locked" in str(error.orig).lower()
 
@@ -72,6 +79,7 @@ def register(app: Flask) -> None:
 
         db.session.rollback()
         g.read_only = True
+        show_as_anonymous()
         log.warning("database unavailable on %s %s: %s", request.method, request.path, error.orig)
         response, status = render_error(503, message)
         response = app.make_response((response, status))
@@ -108,8 +116,12 @@ def register(app: Flask) -> None:
     def server_error(error: Exception):
         from app.extensions import db
 
-        correlation_id = uuid.uuid4().hex[:12]
         original = getattr(error, "original_exception", None) or error
+        if isinstance(original, OperationalError) and (
+            is_sqlite_lock(original) or is_lost_connection(original)
+        ):
+            return database_unavailable(original)
+        correlation_id = uuid.uuid4().hex[:12]
         log.error(
             "unhandled error %s on %s %s",
             correlation_id,

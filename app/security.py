@@ -103,9 +103,16 @@ def set_security_headers(response: Response) -> Response:
 
 
 def _is_signed_in() -> bool:
-    from flask_login import current_user
+    """Whether the response is for a member: the loaded user if the request loaded one, else
+    the session's claim (no database query after the response is built)."""
+    from flask import session
 
-    return bool(request.cookies) and current_user.is_authenticated
+    if not request.cookies:
+        return False
+    user = g.get("_login_user")
+    if user is not None:
+        return user.is_authenticated
+    return bool(session.get("_user_id")) or "remember_token" in request.cookies
 
 
 class CookieSecureUnderHttps(Response):

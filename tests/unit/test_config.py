@@ -41,6 +41,11 @@ def test_environment_chooses_where_data_lives(tmp_path, monkeypatch):
         ("PORT", "0", "PORT must be at least 1"),
         ("SECRET_KEY", "short", "SECRET_KEY must be at least 32 characters"),
         ("FLAG_HIDE_THRESHOLD", "-2", "FLAG_HIDE_THRESHOLD must be at least 1"),
+        ("SEARCH_BACKEND", "postgres", "DATABASE_URL is not PostgreSQL"),
+        ("RATELIMIT_STORAGE_URI", "memcached://127.0.0.1", "memory:// .* or redis://"),
+        ("RATELIMIT_STORAGE_URI", "redis-ish", "memory:// .* or redis://"),
+        ("DB_POOL_SIZE", "0", "DB_POOL_SIZE must be at least 1"),
+        ("DB_MAX_OVERFLOW", "many", "DB_MAX_OVERFLOW must be a whole number"),
     ],
 )
 def test_bad_settings_stop_start_up_with_a_clear_message(
@@ -49,6 +54,19 @@ def test_bad_settings_stop_start_up_with_a_clear_message(
     monkeypatch.setenv(name, value)
     with pytest.raises(ConfigError, match=message):
         build_config(str(tmp_path))
+
+
+def test_postgresql_gets_a_checked_bounded_pool_and_redis_is_accepted(tmp_path, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://u:p@db.internal/community")
+    monkeypatch.setenv("SEARCH_BACKEND", "postgres")
+    monkeypatch.setenv("RATELIMIT_STORAGE_URI", "redis://cache.internal:6379/0")
+    monkeypatch.setenv("DB_POOL_SIZE", "8")
+    config = build_config(str(tmp_path))
+    options = config["SQLALCHEMY_ENGINE_OPTIONS"]
+    assert options["pool_pre_ping"] is True
+    assert (options["pool_size"], options["max_overflow"]) == (8, 5)
+    assert options["connect_args"]["connect_timeout"] == 5
+    assert config["RATELIMIT_STORAGE_URI"] == "redis://cache.internal:6379/0"
 
 
 def test_an_instance_folder_that_cannot_be_created_stops_start_up(tmp_path):

@@ -125,6 +125,27 @@ def backup_command(destination: Path) -> None:
     )
 
 
+@click.command("copy-to")
+@click.argument("target_url")
+def copy_to_command(target_url: str) -> None:
+    """Copy this site's database into another one (e.g. SQLite to PostgreSQL), counts checked.
+
+    Migrate the target first: DATABASE_URL=TARGET_URL flask --app wsgi db upgrade. Afterwards,
+    with DATABASE_URL=TARGET_URL: flask --app wsgi search rebuild.
+    """
+    from app.copying import CopyError, copy_database
+
+    try:
+        counts = copy_database(db.engine, target_url, progress=click.echo)
+    except CopyError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"{'table':<24}{'source':>10}{'target':>10}")
+    for count in counts:
+        click.echo(f"{count.table:<24}{count.source:>10}{count.target:>10}")
+    total = sum(count.target for count in counts)
+    click.echo(f"Copied {total} rows; every table's count matches. Now rebuild search there.")
+
+
 def after_bulk_change() -> None:
     """Bring the search index up to date after a command changed many posts."""
     from flask import current_app
@@ -140,3 +161,6 @@ def register(app: Flask) -> None:
     app.cli.add_command(posts_cli)
     app.cli.add_command(content_cli)
     app.cli.add_command(backup_command)
+    from flask_migrate.cli import db as db_commands
+
+    db_commands.add_command(copy_to_command)

@@ -50,10 +50,9 @@ def check_checkout_layout() -> None:
 def register_extensions(app: Flask) -> None:
     from app import models  # noqa: F401  (every table on the metadata before Alembic looks)
     from app.auth.sessions import load_user
-    from app.extensions import csrf, db, limiter, login_manager, migrate
+    from app.extensions import csrf, db, limiter, login_manager
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)

@@ -161,6 +161,6 @@ def register(app: Flask) -> None:
     app.cli.add_command(posts_cli)
     app.cli.add_command(content_cli)
     app.cli.add_command(backup_command)
-    from flask_migrate.cli import db as db_commands
+    from app.schema import register as register_database_commands
 
-    db_commands.add_command(copy_to_command)
+    register_database_commands(app)

@@ -5,8 +5,6 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from alembic.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from flask import current_app
 from sqlalchemy import text
 
@@ -24,12 +22,11 @@ def check_database() -> str | None:
 
 
 def check_migrations() -> str | None:
-    migrate = current_app.extensions["migrate"]
-    script = ScriptDirectory.from_config(migrate.migrate.get_config(migrate.directory))
-    with db.engine.connect() as connection:
-        current = MigrationContext.configure(connection).get_current_heads()
-    if set(current) != set(script.get_heads()):
-        return f"migrations not at head (database {list(current)}, code {script.get_heads()})"
+    from app.schema import database_revisions, head_revisions
+
+    current, heads = database_revisions(), head_revisions()
+    if current != heads:
+        return f"migrations not at head (database {sorted(current)}, code {sorted(heads)})"
     return None
 
 

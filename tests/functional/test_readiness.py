@@ -1,12 +1,12 @@
 import shutil
 
 import pytest
-from flask_migrate import upgrade
 
 from app import create_app
 from app.extensions import db
 from app.search import close_backend
 from tests.conftest import empty_schema, on_postgres, test_config
+from tests.migrating import upgrade
 
 
 @pytest.fixture
@@ -42,7 +42,13 @@ def test_not_ready_when_the_search_index_is_gone(migrated_app):
     client = migrated_app.test_client()
     assert client.get("/readyz").status_code == 200
     close_backend(migrated_app)
-    shutil.rmtree(migrated_app.config["SEARCH_INDEX_DIR"])
+    if on_postgres():
+        from app.search.postgres_backend import DOCUMENTS
+
+        db.session.execute(db.text(f"DROP TABLE {DOCUMENTS}"))
+        db.session.commit()
+    else:
+        shutil.rmtree(migrated_app.config["SEARCH_INDEX_DIR"])
     response = client.get("/readyz")
     assert response.status_code == 503
     assert "search index unusable" in response.get_json()["checks"]["search"]

@@ -5,7 +5,6 @@ import uuid
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from flask_migrate import downgrade, upgrade
 from sqlalchemy import inspect
 
 from app import create_app
@@ -13,6 +12,7 @@ from app.db import Base
 from app.extensions import db
 from app.search.postgres_backend import include_object
 from tests.conftest import postgres_server, test_config
+from tests.migrating import downgrade, upgrade
 
 MODEL_TABLES = {
     "users",

@@ -1,0 +1,51 @@
+"""Web workers never load Alembic; `flask db` still offers every migration command."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+from app.schema import head_revisions
+
+ROOT = Path(__file__).resolve().parents[2]
+
+WORKER = """
+import sys
+from app import create_app
+from app.extensions import db
+app = create_app({"TESTING": True, "INSTANCE_PATH": sys.argv[1],
+                  "DATABASE_URL": "sqlite:///" + sys.argv[1] + "/site.db",
+                  "SECRET_KEY": "k" * 64, "RATELIMIT_ENABLED": False})
+with app.app_context():
+    db.create_all()
+client = app.test_client()
+for path in ("/", "/tags/", "/search?q=imuran", "/api/v1/posts", "/readyz"):
+    client.get(path)
+loaded = sorted(name for name in sys.modules if name.split(".")[0] in ("alembic", "mako"))
+print(",".join(loaded) or "none")
+"""
+
+
+def test_serving_requests_never_imports_alembic(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-c", WORKER, str(tmp_path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "none"
+
+
+def test_the_head_revision_is_read_from_the_revision_files():
+    newest = max((ROOT / "migrations" / "versions").glob("*.py")).name.split("_")[0]
+    assert head_revisions() == {newest}
+
+
+def test_the_db_command_group_lists_migrations_and_copy_to(runner):
+    listing = runner.invoke(args=["db", "--help"])
+    assert listing.exit_code == 0
+    for command in ("upgrade", "downgrade", "current", "stamp", "copy-to"):
+        assert command in listing.output
+    current = runner.invoke(args=["db", "current"])
+    assert current.exit_code == 0, current.output

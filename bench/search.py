@@ -1,7 +1,12 @@
 """Search backend benchmark: our Whoosh backend against a naive Whoosh index, on MedQuAD text.
 
 Run: `.venv/bin/python bench/search.py [--posts 100000] [--naive-posts N] [--rounds 3]`
-(about 10 minutes at 100,000 posts on one core).
+(about 10 minutes at 100,000 posts on one core). To measure query changes without rebuilding:
+`--keep DIR` keeps both indexes in DIR and reuses them on the next run (rebuilt when the post
+count or our schema changed; their build times are then not measured), and `--no-naive` skips
+the naive baseline. `--before-engine` answers our queries the way the backend did before its
+term-at-a-time engine (app/search/whoosh_engine.py): through Whoosh's collectors and
+highlighter, on the same index, for a before/after comparison on one machine.
 Works on the backend API directly (documents built from MedQuAD, no database, no HTTP).
 
 Measures, for both indexes built from the same documents:
@@ -10,9 +15,11 @@ Measures, for both indexes built from the same documents:
   (`--naive-posts`, default: as many); its build time is then also shown extrapolated
   linearly, labelled so, and its latency and memory are for its smaller corpus;
 - query latency p50/p95 over a mix of 50 queries (single word, two words, phrase, tag filter,
-  newest first), each answer including highlighted title and body snippets;
-- resident memory (VmRSS) of a fresh process after opening a searcher and answering a few
-  queries, and the index size on disk.
+  newest first), each answer including highlighted title and body snippets: the timed rounds,
+  and separately the untimed warm-up round ("first pass": each query's first run in a fresh
+  process, before the searcher has read and cached the postings of its words);
+- resident memory (VmRSS) of a fresh process after opening a searcher and answering the whole
+  mix once, and the index size on disk.
 """
 
 from __future__ import annotations
@@ -26,6 +33,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
@@ -38,7 +46,7 @@ from whoosh.filedb.filestore import FileStorage  # noqa: E402
 from whoosh.qparser import MultifieldParser  # noqa: E402
 from whoosh.query import Term  # noqa: E402
 
-from app.search import SearchDocument, SearchQuery  # noqa: E402
+from app.search import SearchDocument, SearchQuery, SearchUnavailable  # noqa: E402
 from app.search.whoosh_backend import WhooshBackend  # noqa: E402
 from bench.medquad import posts as medquad_posts  # noqa: E402
 
@@ -122,6 +130,53 @@ def ours_searcher(folder: Path) -> Callable[[SearchQuery, dict[int, str]], int]:
     return run
 
 
+def answer_before_engine() -> None:
+    """--before-engine: Whoosh's collectors (the backend's fallback path) and Whoosh's own
+    highlight() for titles and snippets, instead of the engine and the faster snippets."""
+    from whoosh import highlight
+
+    from app.search import whoosh_backend, whoosh_engine
+    from app.search.analysis import MEDICAL_ANALYZER
+
+    whoosh_engine.Engine.supports = lambda self, searcher: False
+
+    def marked_text(text, terms, fragmenter, top=3):
+        formatter = whoosh_backend.MarkFormatter()
+        return highlight.highlight(
+            text, frozenset(terms), MEDICAL_ANALYZER, fragmenter, formatter, top
+        )
+
+    def highlight_body(text, terms, limit=whoosh_backend.SNIPPET_CHARS):
+        fragmenter = highlight.ContextFragmenter(
+            maxchars=limit, surround=limit // 3, charlimit=whoosh_backend.SNIPPET_SCAN
+        )
+        marked = marked_text(text, terms, fragmenter, top=1)
+        return marked or whoosh_backend.leading_excerpt(text, limit)
+
+    whoosh_backend.marked_text = marked_text
+    whoosh_backend.highlight_body = highlight_body
+
+
+def ours_reusable(folder: Path, count: int) -> bool:
+    """A kept index of ours with `count` posts and the current schema."""
+    backend = WhooshBackend(folder)
+    try:
+        backend.check()
+        return backend.doc_count() == count
+    except SearchUnavailable:
+        return False
+    finally:
+        backend.close()
+
+
+def naive_reusable(folder: Path, count: int) -> bool:
+    try:
+        with FileStorage(str(folder)).open_index().searcher() as searcher:
+            return searcher.doc_count() == count
+    except Exception:
+        return False
+
+
 # The naive baseline
 
 
@@ -186,14 +241,25 @@ def latencies(
     bodies: dict[int, str],
     rounds: int,
     mix: list[tuple[str, SearchQuery]],
+    first: list[float] | None = None,
+    cpu: list[float] | None = None,
 ) -> tuple[list[tuple[str, float]], dict[str, int]]:
-    totals = {query.text: run(query, bodies) for _, query in mix}  # warm-up
+    """Timed rounds over the mix after one warm-up round (whose times go to `first`); `cpu`
+    gets each timed query's CPU time, which load from other processes disturbs less."""
+    totals = {}
+    for _, query in mix:
+        started = time.perf_counter()
+        totals[query.text] = run(query, bodies)
+        if first is not None:
+            first.append((time.perf_counter() - started) * 1000)
     samples = []
     for _ in range(rounds):
         for kind, query in mix:
-            started = time.perf_counter()
+            started, started_cpu = time.perf_counter(), time.process_time()
             run(query, bodies)
             samples.append((kind, (time.perf_counter() - started) * 1000))
+            if cpu is not None:
+                cpu.append((time.process_time() - started_cpu) * 1000)
     return samples, totals
 
 
@@ -229,7 +295,7 @@ def probe_memory(kind: str, folder: Path) -> None:
     """Run in a fresh process: RSS before and after opening a searcher and a few queries."""
     before = rss_kb()
     run = ours_searcher(folder) if kind == "ours" else naive_searcher(folder)
-    for _, query in query_mix()[:10]:
+    for _, query in query_mix():
         run(query, _BodiesAnyId())
     print(json.dumps({"before_kb": before, "after_kb": rss_kb()}))
 
@@ -240,8 +306,9 @@ class _BodiesAnyId(dict):
 
 
 def memory_of(kind: str, folder: Path) -> dict[str, int]:
+    before_engine = ["--before-engine"] if BEFORE_ENGINE else []
     output = subprocess.run(
-        [sys.executable, __file__, "--probe", kind, "--index", str(folder)],
+        [sys.executable, __file__, "--probe", kind, "--index", str(folder), *before_engine],
         check=True,
         capture_output=True,
         text=True,
@@ -258,81 +325,165 @@ def body_lookup(count: int) -> dict[int, str]:
     return {doc.post_id: doc.body_text for doc in documents(count)}
 
 
+BEFORE_ENGINE = False
+
+
 def main() -> None:
+    global BEFORE_ENGINE
     options = parse_args()
+    if options.before_engine:
+        BEFORE_ENGINE = True
+        answer_before_engine()
     if options.probe:
         probe_memory(options.probe, Path(options.index))
         return
-    naive_count = min(options.naive_posts or options.posts, options.posts)
+    naive_count = (
+        0 if options.no_naive else min(options.naive_posts or options.posts, options.posts)
+    )
+    if options.keep:
+        workdir = Path(options.keep)
+        workdir.mkdir(parents=True, exist_ok=True)
+        report(workdir, options.posts, naive_count, options.rounds, reuse=True)
+        return
     workdir = Path(tempfile.mkdtemp(prefix="search-bench-"))
     try:
-        report(workdir, options.posts, naive_count, options.rounds)
+        report(workdir, options.posts, naive_count, options.rounds, reuse=False)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 
 
-def report(workdir: Path, count: int, naive_count: int, rounds: int) -> None:
-    print(f"Building our index of {count} documents ...", flush=True)
-    started = cpu_seconds()
-    ours_seconds = build_ours(workdir / "ours", count)
-    ours_cpu = cpu_seconds() - started
-    print(f"Building the naive index of {naive_count} documents ...", flush=True)
-    started = cpu_seconds()
-    naive_seconds = build_naive(workdir / "naive", naive_count)
-    naive_cpu = cpu_seconds() - started
-    bodies = body_lookup(count)
-    ours = ours_searcher(workdir / "ours")
-    ours_samples, ours_totals = latencies(ours, bodies, rounds, query_mix())
-    naive_samples, naive_totals = latencies(
-        naive_searcher(workdir / "naive"), bodies, rounds, query_mix()
-    )
-    misspelt = [("misspelt", SearchQuery(text)) for text in MISSPELT]
-    suggest_samples, _ = latencies(ours, bodies, rounds, misspelt)
-    ours_ms = [ms for _, ms in ours_samples]
-    naive_ms = [ms for _, ms in naive_samples]
-    suggest_ms = [ms for _, ms in suggest_samples]
-    ours_memory = memory_of("ours", workdir / "ours")
-    naive_memory = memory_of("naive", workdir / "naive")
+@dataclass
+class Side:
+    """One index's measurements; None where not measured (a kept index was reused)."""
 
-    naive_label = f"naive ({naive_count} docs)"
+    label: str
+    build_seconds: float | None = None
+    build_cpu: float | None = None
+    samples: list[tuple[str, float]] = field(default_factory=list)
+    first: list[float] = field(default_factory=list)
+    cpu: list[float] = field(default_factory=list)
+    totals: dict[str, int] = field(default_factory=dict)
+    memory: dict[str, int] = field(default_factory=dict)
+    disk: str = "-"
+
+
+def build_side(
+    label: str, folder: Path, count: int, build: Callable[[Path, int], float], reusable: bool
+) -> Side:
+    side = Side(label)
+    if reusable:
+        print(f"Reusing the {label} index in {folder} ...", flush=True)
+        return side
+    shutil.rmtree(folder, ignore_errors=True)
+    print(f"Building the {label} index of {count} documents ...", flush=True)
+    started = cpu_seconds()
+    side.build_seconds = build(folder, count)
+    side.build_cpu = cpu_seconds() - started
+    return side
+
+
+def report(workdir: Path, count: int, naive_count: int, rounds: int, reuse: bool) -> None:
+    ours_dir, naive_dir = workdir / "ours", workdir / "naive"
+    ours = build_side("ours", ours_dir, count, build_ours, reuse and ours_reusable(ours_dir, count))
+    naive = None
+    if naive_count:
+        naive = build_side(
+            "naive",
+            naive_dir,
+            naive_count,
+            build_naive,
+            reuse and naive_reusable(naive_dir, naive_count),
+        )
+    bodies = body_lookup(count)
+    run_ours = ours_searcher(ours_dir)
+    ours.samples, ours.totals = latencies(
+        run_ours, bodies, rounds, query_mix(), ours.first, ours.cpu
+    )
+    if naive is not None:
+        naive.samples, naive.totals = latencies(
+            naive_searcher(naive_dir), bodies, rounds, query_mix(), naive.first, naive.cpu
+        )
+        naive.memory = memory_of("naive", naive_dir)
+        naive.disk = disk_mb(naive_dir)
+    misspelt = [("misspelt", SearchQuery(text)) for text in MISSPELT]
+    suggest_samples, _ = latencies(run_ours, bodies, rounds, misspelt)
+    suggest_ms = [ms for _, ms in suggest_samples]
+    ours.memory = memory_of("ours", ours_dir)
+    ours.disk = disk_mb(ours_dir)
+
+    def both(value: Callable[[Side, int], str]) -> tuple[str, str]:
+        return value(ours, count), (value(naive, naive_count) if naive else "-")
+
+    def build_s(side: Side, n: int) -> str:
+        return "kept" if side.build_seconds is None else f"{side.build_seconds:.1f}"
+
+    def build_cpu(side: Side, n: int) -> str:
+        return "kept" if side.build_cpu is None else f"{side.build_cpu:.1f}"
+
+    def docs_per_s(side: Side, n: int) -> str:
+        return "kept" if side.build_seconds is None else f"{n / side.build_seconds:.0f}"
+
+    def latency(share: float | None) -> Callable[[Side, int], str]:
+        def value(side: Side, n: int) -> str:
+            ms = [ms for _, ms in side.samples]
+            return f"{max(ms) if share is None else percentile(ms, share):.1f}"
+
+        return value
+
+    def first_pass(side: Side, n: int) -> str:
+        return f"{percentile(side.first, 0.5):.1f} / {percentile(side.first, 0.95):.1f}"
+
+    def cpu_time(side: Side, n: int) -> str:
+        return f"{percentile(side.cpu, 0.5):.1f} / {percentile(side.cpu, 0.95):.1f}"
+
+    def rss(added: bool) -> Callable[[Side, int], str]:
+        def value(side: Side, n: int) -> str:
+            before = side.memory["before_kb"] if added else 0
+            return mb(side.memory["after_kb"] - before)
+
+        return value
+
+    ours_label = f"ours ({count} docs){', before engine' if BEFORE_ENGINE else ''}"
     rows = [
-        ("", f"ours ({count} docs)", naive_label),
-        ("build s", f"{ours_seconds:.1f}", f"{naive_seconds:.1f}"),
-        ("build CPU s (all processes)", f"{ours_cpu:.1f}", f"{naive_cpu:.1f}"),
-        ("build docs/s", f"{count / ours_seconds:.0f}", f"{naive_count / naive_seconds:.0f}"),
-        ("query p50 ms", f"{percentile(ours_ms, 0.5):.1f}", f"{percentile(naive_ms, 0.5):.1f}"),
-        ("query p95 ms", f"{percentile(ours_ms, 0.95):.1f}", f"{percentile(naive_ms, 0.95):.1f}"),
-        ("query max ms", f"{max(ours_ms):.1f}", f"{max(naive_ms):.1f}"),
+        ("", ours_label, f"naive ({naive_count} docs)" if naive else "naive"),
+        ("build s", *both(build_s)),
+        ("build CPU s (all processes)", *both(build_cpu)),
+        ("build docs/s", *both(docs_per_s)),
+        ("query p50 ms", *both(latency(0.5))),
+        ("query p95 ms", *both(latency(0.95))),
+        ("query max ms", *both(latency(None))),
+        ("query CPU time p50 / p95 ms", *both(cpu_time)),
+        ("first pass (cold) p50 / p95 ms", *both(first_pass)),
         ("misspelt query + did-you-mean p50 ms", f"{percentile(suggest_ms, 0.5):.1f}", "-"),
-        ("RSS after open MB", mb(ours_memory["after_kb"]), mb(naive_memory["after_kb"])),
-        (
-            "RSS added by open MB",
-            mb(ours_memory["after_kb"] - ours_memory["before_kb"]),
-            mb(naive_memory["after_kb"] - naive_memory["before_kb"]),
-        ),
-        ("index on disk MB", disk_mb(workdir / "ours"), disk_mb(workdir / "naive")),
+        ("RSS after open MB", *both(rss(False))),
+        ("RSS added by open MB", *both(rss(True))),
+        ("index on disk MB", ours.disk, naive.disk if naive else "-"),
     ]
-    ours_kinds, naive_kinds = by_kind(ours_samples), by_kind(naive_samples)
+    ours_kinds = by_kind(ours.samples)
+    naive_kinds = by_kind(naive.samples) if naive else {}
     for kind, values in ours_kinds.items():
+        theirs = naive_kinds.get(kind)
         rows.append(
             (
                 f"  {kind} p50 / p95 ms",
                 f"{percentile(values, 0.5):.1f} / {percentile(values, 0.95):.1f}",
-                f"{percentile(naive_kinds[kind], 0.5):.1f} / "
-                f"{percentile(naive_kinds[kind], 0.95):.1f}",
+                f"{percentile(theirs, 0.5):.1f} / {percentile(theirs, 0.95):.1f}"
+                if theirs
+                else "-",
             )
         )
-    if naive_count < count:
-        estimate = naive_seconds * count / naive_count
+    if naive and naive_count < count and naive.build_seconds is not None:
+        estimate = naive.build_seconds * count / naive_count
         rows.append(("build s, naive extrapolated to ours", "", f"~{estimate:.0f} (linear)"))
         rows.append(("(naive latency and memory are for its smaller corpus)", "", ""))
     width = max(len(row[0]) for row in rows)
-    for label, ours, naive in rows:
-        print(f"{label:<{width}}  {ours:>22}  {naive:>22}")
+    for label, mine, theirs in rows:
+        print(f"{label:<{width}}  {mine:>34}  {theirs:>24}")
     print(f"\nqueries: 50 ({rounds} timed rounds after a warm-up), 10 hits each, with snippets")
     print("hits per query (ours / naive), first few:")
-    for text in list(ours_totals)[:8]:
-        print(f"  {text:<24} {ours_totals[text]:>7} / {naive_totals[text]:>7}")
+    for text in list(ours.totals)[:8]:
+        theirs = f"{naive.totals[text]:>7}" if naive else "      -"
+        print(f"  {text:<24} {ours.totals[text]:>7} / {theirs}")
 
 
 def mb(kb: int) -> str:
@@ -344,6 +495,15 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--posts", type=int, default=100_000)
     parser.add_argument("--naive-posts", type=int, default=None)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument(
+        "--keep", metavar="DIR", help="keep the indexes in DIR and reuse them on later runs"
+    )
+    parser.add_argument("--no-naive", action="store_true", help="skip the naive baseline")
+    parser.add_argument(
+        "--before-engine",
+        action="store_true",
+        help="answer through Whoosh's collectors and highlighter, as before the engine",
+    )
     parser.add_argument("--probe", choices=("ours", "naive"), help=argparse.SUPPRESS)
     parser.add_argument("--index", help=argparse.SUPPRESS)
     return parser.parse_args()

@@ -9,7 +9,8 @@ sentence says about a medicine.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import re
+from collections.abc import Collection, Iterator
 from functools import lru_cache
 
 from whoosh.analysis import Composable, Filter, RegexTokenizer
@@ -89,3 +90,37 @@ SPELLING_ANALYZER = spelling_analyzer()
 def analyze(text: str, analyzer: Composable = MEDICAL_ANALYZER) -> list[str]:
     """The terms a query for `text` looks up."""
     return [token.text for token in analyzer(text, mode="query")]
+
+
+TOKEN = re.compile(TOKEN_PATTERN)
+# Token -> query term, for snippets (a plain dictionary: cheaper to consult than lru_cache).
+QUERY_TERMS: dict[str, str] = {}
+
+
+def query_term(word: str) -> str:
+    """The term MEDICAL_ANALYZER makes of one token in query mode (cached by the token)."""
+    term = QUERY_TERMS.get(word)
+    if term is None:
+        if len(QUERY_TERMS) >= FORMS_CACHE_SIZE:
+            QUERY_TERMS.clear()
+        term = QUERY_TERMS[word] = word_forms(word, True, False)[0]
+    return term
+
+
+def marked_tokens(text: str, terms: Collection[str]) -> Iterator[Token]:
+    """MEDICAL_ANALYZER's query-mode tokens of `text` with character offsets, each marked
+    `matched` when its term is in `terms`: what whoosh.highlight feeds its fragmenters, in one
+    step instead of a tokenizer, a filter and a matching filter, for snippets of long posts.
+    Like Whoosh's tokenizers, it yields one Token object, changed in place."""
+    token = Token(positions=False, chars=True, removestops=False, mode="query")
+    known = QUERY_TERMS.get
+    for match in TOKEN.finditer(text):
+        word = match.group()
+        term = known(word) or query_term(word)
+        token.text = term
+        token.boost = 1.0
+        token.stopped = False
+        token.startchar = match.start()
+        token.endchar = match.end()
+        token.matched = term in terms
+        yield token

@@ -150,6 +150,9 @@ def after_bulk_change() -> None:
     """Bring the search index up to date after a command changed many posts."""
     from flask import current_app
 
+    from app.db import refresh_planner_statistics
+
+    refresh_planner_statistics()
     hook = current_app.extensions.get("after_bulk_change")
     if hook:
         hook()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, MetaData, event
+from sqlalchemy import DateTime, MetaData, event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, registry
 from sqlalchemy.types import TypeDecorator
@@ -104,3 +104,13 @@ def busy_timeout_ms() -> int:
     if has_app_context():
         return current_app.config.get("SQLITE_BUSY_TIMEOUT_MS", BUSY_TIMEOUT_MS)
     return BUSY_TIMEOUT_MS
+
+
+def refresh_planner_statistics() -> None:
+    """After a bulk change, let the query planner see the tables as they are now (without it,
+    SQLite walks the status index over every post to find ten posts by id)."""
+    from app.extensions import db
+
+    db.session.commit()
+    db.session.execute(text("ANALYZE"))
+    db.session.commit()

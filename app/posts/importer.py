@@ -9,6 +9,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
+from app.db import refresh_planner_statistics
 from app.extensions import db
 from app.models import Post, Tag, User
 from app.models.enums import POST_KINDS
@@ -115,6 +116,8 @@ def import_posts(lines: Iterable[str], progress=None) -> ImportReport:
         if progress:
             progress(number)
     import_batch(batch, tags, authors, report)
+    if report.created:
+        refresh_planner_statistics()
     return report
 
 

@@ -87,3 +87,24 @@ def test_rerender_updates_outdated_html_only(runner, app):
         == "<p>Some <em>old</em> text here for rendering</p>"
     )
     assert db.session.get(Post, current.id).body_html == "<p>kept as is</p>"
+
+
+def test_an_import_leaves_fresh_planner_statistics(runner, app, tmp_path):
+    make_user("importer")
+    make_tag("azathioprine", "medication")
+    db.session.commit()
+    source = tmp_path / "posts.jsonl"
+    source.write_text(line() + "\n")
+    assert runner.invoke(args=["posts", "import", str(source)]).exit_code == 0
+    if db.engine.dialect.name == "sqlite":
+        analyzed = db.session.scalar(
+            db.text("SELECT count(*) FROM sqlite_stat1 WHERE tbl = 'posts'")
+        )
+    else:
+        analyzed = db.session.scalar(
+            db.text(
+                "SELECT count(*) FROM pg_stat_user_tables "
+                "WHERE relname = 'posts' AND last_analyze IS NOT NULL"
+            )
+        )
+    assert analyzed > 0

@@ -1,10 +1,17 @@
-"""`GET /api/v1/search` through gunicorn at N imported MedQuAD posts, against hello world.
+"""`GET /api/v1/search` through gunicorn at N imported MedQuAD posts, on both search backends.
 
-Run: `.venv/bin/python bench/search_api.py [--posts 100000] [--rounds 3]`. Builds a temporary
-SQLite database (demo content + N posts imported through the app's importer), rebuilds the
-Whoosh index from it (timed), starts the site and a bare Flask hello world under gunicorn
-(2 workers each), then sends the 50-query mix of bench/search.py one request at a time, so each
-latency is the server's answer time. Hello world is measured the same way in the same run.
+Run: `.venv/bin/python bench/search_api.py [--posts 100000] [--rounds 3]
+[--backends whoosh,postgres]`.
+Each backend gets the site as it is deployed with it: Whoosh on a temporary SQLite database,
+PostgreSQL full-text search on a throwaway PostgreSQL cluster (tests/servers.py). Both load the
+demo content and the same N posts through the app's importer and rebuild their index (timed).
+Then the site of each backend and a bare Flask hello world run under gunicorn (2 workers
+each), and the 50-query mix of bench/search.py is sent one request at a time, the sites taking
+turns on each query so that load from elsewhere on the machine falls on both alike.
+
+Afterwards, on the PostgreSQL database, the same queries run as SQL alone: the backend's own
+statement, and the naive plan it avoids (ts_rank over every match, ordered, plus an exact
+count), to show what ranking a bounded candidate set saves.
 """
 
 from __future__ import annotations
@@ -19,6 +26,10 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -30,60 +41,96 @@ from bench.pages import child_pids, free_port, status_field  # noqa: E402
 from bench.search import query_mix  # noqa: E402
 
 BIN = Path(sys.executable).parent
-TARGET_P50_MS, TARGET_P95_MS, TARGET_REBUILD_S = 30.0, 100.0, 120.0
+BACKENDS = ("whoosh", "postgres")
+TARGETS_MS = {"whoosh": (30.0, 100.0), "postgres": (15.0, 50.0)}
+TARGET_REBUILD_S = 120.0
+TAGS = [
+    "azathioprine",
+    "lupus",
+    "blood-tests",
+    "side-effects",
+    "tpmt-testing",
+    "autoimmune-hepatitis",
+    "crohns-disease",
+    "missed-doses",
+]
+AUTHORS = ["liverlearner", "dr-okafor", "quietriver", "dr-haddad"]
 
 
-def prepare(workdir: Path, count: int) -> tuple[dict[str, str], float, float]:
-    env = {
+@dataclass
+class Site:
+    """One backend's site: its settings, how long it took to fill, and what it measured."""
+
+    backend: str
+    env: dict[str, str]
+    imported: float = 0.0
+    rebuilt: float = 0.0
+    port: int = 0
+    by_type: dict[str, list[float]] = field(default_factory=dict)
+    errors: int = 0
+    rss_mb: list[float] = field(default_factory=list)
+
+    @property
+    def everything(self) -> list[float]:
+        return [ms for times in self.by_type.values() for ms in times]
+
+
+def settings(backend: str, workdir: Path, database_url: str) -> dict[str, str]:
+    return {
         **os.environ,
-        "DATABASE_URL": f"sqlite:///{workdir}/bench.db",
+        "DATABASE_URL": database_url,
+        "SEARCH_BACKEND": backend,
         "SEARCH_INDEX_DIR": str(workdir / "index"),
         "SECRET_KEY": secrets.token_hex(32),
         "RATELIMIT_ENABLED": "off",
     }
-    os.environ.update(env)
+
+
+def workdir_of(site: Site) -> Path:
+    return Path(site.env["SEARCH_INDEX_DIR"]).parent
+
+
+def prepare(site: Site, count: int) -> None:
+    """Migrate, load the demo and `count` MedQuAD posts, and rebuild the index (timed)."""
     from flask_migrate import upgrade
 
     from app import create_app
     from app.demo.loader import seed_demo
     from app.extensions import db
     from app.posts.importer import import_posts
-    from app.search import get_backend
+    from app.search import close_backend, get_backend
     from app.search.outbox import rebuild_from_database
 
-    app = create_app({"INSTANCE_PATH": str(workdir / "instance"), "RATELIMIT_ENABLED": False})
+    overrides = {
+        name: site.env[name]
+        for name in ("DATABASE_URL", "SEARCH_BACKEND", "SEARCH_INDEX_DIR", "SECRET_KEY")
+    }
+    app = create_app(
+        {
+            **overrides,
+            "INSTANCE_PATH": str(workdir_of(site) / "instance"),
+            "RATELIMIT_ENABLED": False,
+        }
+    )
     with app.app_context():
         upgrade()
         seed_demo()
         db.session.commit()
-        lines = (
-            json.dumps(p)
-            for p in medquad_posts(
-                count,
-                [
-                    "azathioprine",
-                    "lupus",
-                    "blood-tests",
-                    "side-effects",
-                    "tpmt-testing",
-                    "autoimmune-hepatitis",
-                    "crohns-disease",
-                    "missed-doses",
-                ],
-                ["liverlearner", "dr-okafor", "quietriver", "dr-haddad"],
-            )
-        )
+        lines = (json.dumps(post) for post in medquad_posts(count, TAGS, AUTHORS))
         started = time.perf_counter()
         import_posts(lines)
-        imported = time.perf_counter() - started
+        site.imported = time.perf_counter() - started
         started = time.perf_counter()
         rebuild_from_database(get_backend(app))
-        rebuilt = time.perf_counter() - started
-    return env, imported, rebuilt
+        site.rebuilt = time.perf_counter() - started
+        close_backend(app)
+        db.session.remove()
+        db.engine.dispose()
 
 
-def start(app_spec: str, env: dict[str, str], port: int) -> subprocess.Popen:
-    return subprocess.Popen(
+@contextmanager
+def gunicorn(app_spec: str, env: dict[str, str], port: int) -> Iterator[subprocess.Popen]:
+    process = subprocess.Popen(
         [
             str(BIN / "gunicorn"),
             "--workers",
@@ -98,6 +145,11 @@ def start(app_spec: str, env: dict[str, str], port: int) -> subprocess.Popen:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
+    try:
+        yield process
+    finally:
+        process.terminate()
+        process.wait(timeout=15)
 
 
 def get(port: int, path: str) -> tuple[int, float]:
@@ -137,64 +189,154 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
+def measure(sites: list[Site], hello_port: int, rounds: int) -> list[float]:
+    """Every query on every site, in turns; returns hello world's times, measured alike."""
+    mix = query_mix()
+    for site in sites:
+        for _, query in mix:
+            get(site.port, api_path(query))
+    hello_times = []
+    for _ in range(rounds):
+        for kind, query in mix:
+            for site in sites:
+                status, elapsed = get(site.port, api_path(query))
+                site.errors += status != 200
+                site.by_type.setdefault(kind, []).append(elapsed)
+            hello_times.append(get(hello_port, "/")[1])
+    return hello_times
+
+
+def sql_timings(database_url: str, rounds: int) -> dict[str, list[float]]:
+    """The PostgreSQL backend's search against the naive statement, per query, in ms."""
+    from app.search.postgres_backend import PostgresBackend
+
+    backend = PostgresBackend(database_url)
+    runs: list[tuple[str, Callable[[], object]]] = []
+    for _, query in query_mix():
+        runs.append(("backend", partial(backend.search, query)))
+        runs.append(("naive", partial(naive_search, backend, query)))
+    for _, run in runs:
+        run()
+    timings: dict[str, list[float]] = {"backend": [], "naive": []}
+    for _ in range(rounds):
+        for label, run in runs:
+            started = time.perf_counter()
+            run()
+            timings[label].append((time.perf_counter() - started) * 1000)
+    backend.close()
+    return timings
+
+
+def naive_search(backend, query) -> None:
+    """Rank every match with ts_rank and count them all: the plan the backend avoids."""
+    import sqlalchemy as sa
+
+    from app.search.postgres_backend import DOCUMENTS, RANK_NORMALIZATION, RANK_WEIGHTS
+
+    order = "published_at DESC" if query.sort == "newest" else "score DESC"
+    statement = sa.text(
+        f"""SELECT post_id, ts_rank(CAST('{RANK_WEIGHTS}' AS real[]), tsv,
+            CAST(:query AS tsquery), {RANK_NORMALIZATION}) AS score,
+            count(*) OVER () AS total
+        FROM {DOCUMENTS} WHERE tsv @@ CAST(:query AS tsquery)
+        ORDER BY {order} LIMIT 10"""
+    )
+    with backend.engine.connect() as connection:
+        connection.execute(statement, {"query": backend.match_query(query)}).all()
+
+
+def report(sites: list[Site], hello: list[float], count: int, sql: dict[str, list[float]]) -> None:
+    for site in sites:
+        print(
+            f"{site.backend}: {count} posts imported in {site.imported:.0f} s; index rebuilt in "
+            f"{site.rebuilt:.1f} s (target <= {TARGET_REBUILD_S:.0f} s)"
+        )
+    kinds = list(sites[0].by_type)
+    header = f"{'requests':<14}{'n':>5}" + "".join(
+        f"{site.backend + ' p50':>15}{site.backend + ' p95':>15}" for site in sites
+    )
+    print(header)
+    for kind in kinds:
+        print(f"{kind:<14}{len(sites[0].by_type[kind]):>5}" + cells(s.by_type[kind] for s in sites))
+    print(f"{'all searches':<14}{len(sites[0].everything):>5}" + cells(s.everything for s in sites))
+    print(f"{'hello world':<14}{len(hello):>5}" + cells([hello]))
+    for site in sites:
+        p50_target, p95_target = TARGETS_MS[site.backend]
+        everything = site.everything
+        verdict = (
+            "met"
+            if statistics.median(everything) <= p50_target
+            and percentile(everything, 0.95) <= p95_target
+            else "NOT met"
+        )
+        print(
+            f"{site.backend}: target p50 <= {p50_target:.0f} ms, p95 <= {p95_target:.0f} ms: "
+            f"{verdict}; non-200 answers: {site.errors}; worker RSS: "
+            + ", ".join(f"{mb:.0f} MB" for mb in site.rss_mb)
+        )
+    if sql:
+        print("PostgreSQL, the same queries as SQL only (no HTTP, no snippets):")
+        for label, title in (
+            ("backend", "backend.search (bounded candidates)"),
+            ("naive", "naive: ts_rank over all matches"),
+        ):
+            times = sql[label]
+            print(
+                f"  {title:<40} p50 {statistics.median(times):6.1f} ms"
+                f"  p95 {percentile(times, 0.95):6.1f} ms"
+            )
+
+
+def cells(groups) -> str:
+    return "".join(
+        f"{statistics.median(times):>15.1f}{percentile(times, 0.95):>15.1f}" for times in groups
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--posts", type=int, default=100_000)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--backends", default=",".join(BACKENDS))
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="bench-search-api-") as folder:
-        env, imported, rebuilt = prepare(Path(folder), args.posts)
-        site_port, hello_port = free_port(), free_port()
-        site = start("wsgi:app", env, site_port)
-        hello = start("bench.hello_app:app", env, hello_port)
-        try:
-            wait_ready(site_port, "/healthz")
-            wait_ready(hello_port, "/")
-            mix = query_mix()
-            for _, query in mix:
-                get(site_port, api_path(query))
-            by_type: dict[str, list[float]] = {}
-            hello_times, errors = [], 0
-            for _ in range(args.rounds):
-                for kind, query in mix:
-                    status, elapsed = get(site_port, api_path(query))
-                    errors += status != 200
-                    by_type.setdefault(kind, []).append(elapsed)
-                    hello_times.append(get(hello_port, "/")[1])
-            everything = [t for times in by_type.values() for t in times]
-            rss = {
-                pid: int(status_field(pid, "VmRSS").split()[0]) / 1024
-                for pid in child_pids(site.pid)
-            }
-        finally:
-            for process in (site, hello):
-                process.terminate()
-                process.wait(timeout=15)
-    print(
-        f"posts: {args.posts} imported in {imported:.0f} s; index rebuilt in {rebuilt:.1f} s "
-        f"(target <= {TARGET_REBUILD_S:.0f} s)"
-    )
-    print(f"{'requests':<14}{'n':>5}{'p50 ms':>9}{'p95 ms':>9}")
-    for kind, times in by_type.items():
-        print(
-            f"{kind:<14}{len(times):>5}{statistics.median(times):>9.1f}"
-            f"{percentile(times, 0.95):>9.1f}"
-        )
-    print(
-        f"{'all searches':<14}{len(everything):>5}{statistics.median(everything):>9.1f}"
-        f"{percentile(everything, 0.95):>9.1f}   target p50 <= {TARGET_P50_MS:.0f}, "
-        f"p95 <= {TARGET_P95_MS:.0f}"
-    )
-    print(
-        f"{'hello world':<14}{len(hello_times):>5}{statistics.median(hello_times):>9.1f}"
-        f"{percentile(hello_times, 0.95):>9.1f}"
-    )
-    print(f"non-200 answers: {errors}")
-    print(
-        "site worker RSS: "
-        + ", ".join(f"{mb:.0f} MB" for mb in rss.values())
-        + " (target <= 300 MB)"
-    )
+    backends = [name for name in args.backends.split(",") if name]
+    if not backends or set(backends) - set(BACKENDS):
+        raise SystemExit(f"--backends takes a comma-separated choice of {', '.join(BACKENDS)}")
+    with ExitStack() as stack:
+        folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-search-api-")))
+        sites = [open_site(stack, backend, folder / backend) for backend in backends]
+        for site in sites:
+            print(f"Loading {args.posts} posts for {site.backend} ...", flush=True)
+            prepare(site, args.posts)
+        hello_port = free_port()
+        processes = {}
+        for site in sites:
+            site.port = free_port()
+            processes[site.backend] = stack.enter_context(gunicorn("wsgi:app", site.env, site.port))
+        stack.enter_context(gunicorn("bench.hello_app:app", sites[0].env, hello_port))
+        for site in sites:
+            wait_ready(site.port, "/healthz")
+        wait_ready(hello_port, "/")
+        hello = measure(sites, hello_port, args.rounds)
+        for site in sites:
+            site.rss_mb = [
+                int(status_field(pid, "VmRSS").split()[0]) / 1024
+                for pid in child_pids(processes[site.backend].pid)
+            ]
+        postgres = next((site for site in sites if site.backend == "postgres"), None)
+        sql = sql_timings(postgres.env["DATABASE_URL"], args.rounds) if postgres else {}
+    report(sites, hello, args.posts, sql)
+
+
+def open_site(stack: ExitStack, backend: str, workdir: Path) -> Site:
+    """The site's settings; for PostgreSQL, a cluster of its own, stopped on leaving."""
+    workdir.mkdir(parents=True)
+    if backend == "whoosh":
+        return Site(backend, settings(backend, workdir, f"sqlite:///{workdir}/bench.db"))
+    from tests.servers import PostgresServer
+
+    server = stack.enter_context(PostgresServer())
+    return Site(backend, settings(backend, workdir, server.create_database("bench")))
 
 
 if __name__ == "__main__":

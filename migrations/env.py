@@ -35,6 +35,13 @@ def render_item(type_, obj, autogen_context):
     return False
 
 
+def include_object(object_, name, type_, reflected, compare_to):
+    """Leave out the PostgreSQL search backend's tables, which are not in the models."""
+    from app.search.postgres_backend import include_object as outside_search_tables
+
+    return outside_search_tables(object_, name, type_, reflected, compare_to)
+
+
 def get_metadata():
     return target_db.metadatas[None]
 
@@ -79,6 +86,7 @@ def run_migrations_online():
     conf_args = current_app.extensions["migrate"].configure_args
     conf_args.setdefault("render_item", render_item)
     conf_args.setdefault("compare_type", True)
+    conf_args.setdefault("include_object", include_object)
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
 

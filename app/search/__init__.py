@@ -171,9 +171,15 @@ def build_backend(config: dict) -> SearchBackend:
             config["SEARCH_INDEX_DIR"], synonyms_path=config.get("SEARCH_SYNONYMS_FILE")
         )
     if choice == "postgres":
-        raise SearchUnavailable(
-            "SEARCH_BACKEND=postgres is not implemented yet; use SEARCH_BACKEND=whoosh."
-        )
+        from app.search.postgres_backend import PostgresBackend
+
+        url = config.get("SQLALCHEMY_DATABASE_URI") or config.get("DATABASE_URL") or ""
+        if not url.startswith("postgresql"):
+            raise SearchUnavailable(
+                "SEARCH_BACKEND=postgres needs a PostgreSQL DATABASE_URL; "
+                "use SEARCH_BACKEND=whoosh with SQLite."
+            )
+        return PostgresBackend(url, synonyms_path=config.get("SEARCH_SYNONYMS_FILE"))
     raise SearchUnavailable(f"Unknown SEARCH_BACKEND {choice!r}.")
 
 

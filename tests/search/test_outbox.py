@@ -18,6 +18,7 @@ from app.search.outbox import (
     outbox_status,
     rebuild_from_database,
 )
+from app.search.postgres_backend import PostgresBackend
 from app.search.whoosh_backend import WhooshBackend
 from tests.conftest import make_user
 from tests.helpers import make_post, make_tag
@@ -199,17 +200,24 @@ def test_the_app_builds_one_backend_from_its_settings(app, index_dir):
     backend = get_backend(app)
 
     assert backend is get_backend(app)
-    assert isinstance(backend, WhooshBackend)
-    assert backend.index_dir == index_dir
+    if app.config["SEARCH_BACKEND"] == "postgres":
+        assert isinstance(backend, PostgresBackend)
+        assert backend.database_url == db.engine.url
+    else:
+        assert isinstance(backend, WhooshBackend)
+        assert backend.index_dir == index_dir
     with pytest.raises(SearchUnavailable):
         backend.check()
 
 
-def test_the_postgres_backend_is_refused_clearly(app):
+def test_the_postgres_backend_needs_a_postgresql_database(app, tmp_path):
     from app.search import build_backend
 
-    with pytest.raises(SearchUnavailable, match="postgres"):
-        build_backend({**app.config, "SEARCH_BACKEND": "postgres"})
+    sqlite = f"sqlite:///{tmp_path / 'other.db'}"
+    with pytest.raises(SearchUnavailable, match="PostgreSQL DATABASE_URL"):
+        build_backend(
+            {**app.config, "SEARCH_BACKEND": "postgres", "SQLALCHEMY_DATABASE_URI": sqlite}
+        )
 
 
 def test_cli_rebuild_sync_and_status(app, runner, author):

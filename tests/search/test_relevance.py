@@ -1,4 +1,4 @@
-"""Search quality over the demo content: recall@3 and MRR, with a ratchet."""
+"""Search quality over the demo content: recall@3 and MRR, with a ratchet, on every backend."""
 
 import pytest
 
@@ -15,11 +15,11 @@ MRR_FLOOR = 0.97
 
 
 @pytest.fixture
-def demo_index(app):
+def demo_index(backend_app):
     seed_demo()
     db.session.commit()
-    rebuild_from_database(get_backend(app))
-    return app
+    rebuild_from_database(get_backend(backend_app))
+    return backend_app
 
 
 def top_titles(text: str) -> list[str]:
@@ -44,7 +44,7 @@ def test_relevance_set_titles_exist(demo_index):
     assert len(RELEVANCE_SET) >= 30
 
 
-def test_recall_at_3_and_mrr_do_not_fall(demo_index, relevance_report):
+def test_recall_at_3_and_mrr_do_not_fall(demo_index, backend_kind, relevance_report):
     recalls, reciprocal_ranks, misses = [], [], []
     for text, relevant in RELEVANCE_SET:
         titles = top_titles(text)
@@ -56,7 +56,7 @@ def test_recall_at_3_and_mrr_do_not_fall(demo_index, relevance_report):
     recall_at_3 = sum(recalls) / len(recalls)
     mrr = sum(reciprocal_ranks) / len(reciprocal_ranks)
     relevance_report.append(
-        f"search relevance over {len(RELEVANCE_SET)} queries: "
+        f"search relevance ({backend_kind}) over {len(RELEVANCE_SET)} queries: "
         f"recall@3 {recall_at_3:.3f}, MRR {mrr:.3f}"
     )
     relevance_report.extend(f"  partial: {miss}" for miss in misses)

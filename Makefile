@@ -7,7 +7,7 @@ PORT ?= 5000
 FLASK := $(BIN)/flask --app wsgi
 WORKERS ?= 2
 
-.PHONY: run test lint bench install browser-deps node-deps serve clean
+.PHONY: run test lint bench install browser-deps node-deps service-deps serve clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -37,6 +37,18 @@ browser-deps:
 	  fi; \
 	fi
 
+# Debian's PostgreSQL and Redis for the PostgreSQL test run and the multi-node tests: the tests
+# start throwaway servers on loopback themselves; here they are only installed when missing.
+service-deps:
+	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || ! command -v redis-server >/dev/null; then \
+	  if [ "$$(id -u)" = "0" ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql postgresql-contrib redis-server >/dev/null; \
+	  else \
+	    echo "The PostgreSQL tests need Debian's postgresql and redis-server:" >&2; \
+	    echo "  sudo apt-get install postgresql postgresql-contrib redis-server" >&2; exit 1; \
+	  fi; \
+	fi
+
 # axe-core (npm) for the accessibility browser tests, exactly as package-lock.json pins it.
 # npm comes from Debian's `npm` package: installed when missing and running as root.
 AXE := node_modules/axe-core/axe.min.js
@@ -60,10 +72,13 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-test: install browser-deps node-deps lint
+# The whole suite on SQLite + Whoosh, then the functional, API and search suites again on
+# PostgreSQL with its search backend (DESIGN.md section 8).
+test: install browser-deps node-deps service-deps lint
 	$(BIN)/python -m pytest
+	TEST_DATABASE=postgres $(BIN)/python -m pytest tests/functional tests/api tests/search
 
-bench: install
+bench: install service-deps
 	@if ! command -v wrk >/dev/null; then \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; \
 	fi
@@ -72,6 +87,7 @@ bench: install
 	$(BIN)/python bench/search.py
 	$(BIN)/python bench/search_api.py
 	$(BIN)/python bench/load.py
+	$(BIN)/python bench/deployment.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

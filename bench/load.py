@@ -168,55 +168,79 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=60)
     parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--database", choices=("sqlite", "postgres", "both"), default="both")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="bench-load-") as folder:
-        env = child_env(Path(folder))
-        prepare_database(env)
-        emails = create_members(env, args.clients - 1)
-        port = free_port()
-        server = subprocess.Popen(
-            [
-                str(BIN / "gunicorn"),
-                "--workers",
-                "4",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--no-control-socket",
-                "wsgi:app",
-            ],
-            cwd=REPO_ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        try:
-            probe = Session(port)
-            for _ in range(100):
-                try:
-                    status, home = probe.request("GET", "/")
-                    break
-                except OSError:
-                    time.sleep(0.2)
-            post_ids = [int(match[1]) for match in POST_LINK.findall(home)]
-            tally = Tally()
-            deadline = time.monotonic() + args.seconds
-            threads = [
-                threading.Thread(
-                    target=client_loop, args=(port, email, n == 0, deadline, tally, post_ids)
-                )
-                for n, email in enumerate(emails)
-            ]
-            for thread in threads:
-                thread.start()
-            for thread in threads:
-                thread.join()
-        finally:
-            server.terminate()
-            server.wait(timeout=15)
+    databases = ("sqlite", "postgres") if args.database == "both" else (args.database,)
+    failed = False
+    for database in databases:
+        with tempfile.TemporaryDirectory(prefix="bench-load-") as folder:
+            env = child_env(Path(folder))
+            env["INSTANCE_PATH"] = str(Path(folder) / "instance")
+            if database == "postgres":
+                from tests.servers import PostgresServer
+
+                with PostgresServer() as postgres:
+                    env["DATABASE_URL"] = postgres.create_database("load")
+                    env["SEARCH_BACKEND"] = "postgres"
+                    tally = run_load(env, args)
+            else:
+                tally = run_load(env, args)
+        report(database, tally, args)
+        failed = failed or tally.server_errors > 0 or tally.locked > 0
+    sys.exit(1 if failed else 0)
+
+
+def run_load(env: dict[str, str], args: argparse.Namespace) -> Tally:
+    prepare_database(env)
+    emails = create_members(env, args.clients - 1)
+    port = free_port()
+    server = subprocess.Popen(
+        [
+            str(BIN / "gunicorn"),
+            "--workers",
+            "4",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--no-control-socket",
+            "wsgi:app",
+        ],
+        cwd=REPO_ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        probe = Session(port)
+        for _ in range(100):
+            try:
+                status, home = probe.request("GET", "/")
+                break
+            except OSError:
+                time.sleep(0.2)
+        post_ids = [int(match[1]) for match in POST_LINK.findall(home)]
+        tally = Tally()
+        deadline = time.monotonic() + args.seconds
+        threads = [
+            threading.Thread(
+                target=client_loop, args=(port, email, n == 0, deadline, tally, post_ids)
+            )
+            for n, email in enumerate(emails)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        server.terminate()
+        server.wait(timeout=15)
+    return tally
+
+
+def report(database: str, tally: Tally, args: argparse.Namespace) -> None:
     total = sum(len(t) for t in tally.times.values())
     print(
-        f"{args.seconds} s, {args.clients} clients, gunicorn 4 workers: {total} requests "
-        f"({total / args.seconds:.0f}/s)"
+        f"\n{database}: {args.seconds} s, {args.clients} clients, gunicorn 4 workers: "
+        f"{total} requests ({total / args.seconds:.0f}/s)"
     )
     print(f"{'kind':<9}{'n':>7}{'p50 ms':>9}{'p95 ms':>9}")
     for kind, times in sorted(tally.times.items()):

@@ -60,6 +60,20 @@ def is_lost_connection(error: OperationalError) -> bool:
 
 
 def register(app: Flask) -> None:
+    @app.teardown_appcontext
+    def close_session_even_if_the_database_went_away(error: BaseException | None) -> None:
+        """Ending a request's session rolls back; on a connection the server has just closed
+        that fails. The answer was already given: log it, drop the connection, never a 500."""
+        from sqlalchemy.exc import DBAPIError
+
+        from app.extensions import db
+
+        try:
+            db.session.remove()
+        except DBAPIError as problem:
+            log.warning("database connection lost while ending a request: %s", problem.orig)
+            db.session.registry.clear()
+
     @app.errorhandler(OperationalError)
     def database_unavailable(error: OperationalError):
         """SQLite's write lock stayed taken, or PostgreSQL could not be reached: ask to retry."""

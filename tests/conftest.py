@@ -96,9 +96,10 @@ def pytest_sessionfinish(session):
 @pytest.fixture(autouse=True)
 def empty_postgres_database():
     """On PostgreSQL every test starts from empty tables, as it does with a new SQLite file."""
+    if _POSTGRES:
+        collect_earlier_tests_connections()
     if on_postgres():
         postgres_server()
-        collect_earlier_tests_connections()
         empty_tables(_POSTGRES["url"])
     yield
 
@@ -149,6 +150,8 @@ def test_config(tmp_path, **extra) -> dict:
         "RATELIMIT_ENABLED": False,
     }
     config.update(extra)
+    if "SEARCH_BACKEND" not in extra and config["DATABASE_URL"].startswith("sqlite"):
+        config["SEARCH_BACKEND"] = "whoosh"  # a test that asks for SQLite in the PostgreSQL run
     return config
 
 

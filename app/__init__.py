@@ -51,6 +51,7 @@ def register_extensions(app: Flask) -> None:
     from app import models  # noqa: F401  (every table on the metadata before Alembic looks)
     from app.auth.sessions import load_user
     from app.extensions import csrf, db, limiter, login_manager
+    from app.posts import listing_index  # noqa: F401  (its flush hooks keep the index)
 
     db.init_app(app)
     csrf.init_app(app)

@@ -28,6 +28,7 @@ from app.models import (
 )
 from app.moderation import service
 from app.moderation.states import transition
+from app.posts import listing_index
 
 ERASED = "[erased at the member's request]"
 
@@ -212,12 +213,14 @@ def _erase_writing(item: Post | Comment, author: User) -> None:
 
 
 def _forget_reactions(user: User) -> None:
-    for post_id in db.session.scalars(select(Reaction.post_id).where(Reaction.user_id == user.id)):
-        db.session.execute(
-            update(Post)
-            .where(Post.id == post_id, Post.helpful_count > 0)
-            .values(helpful_count=Post.helpful_count - 1)
-        )
+    post_ids = list(db.session.scalars(select(Reaction.post_id).where(Reaction.user_id == user.id)))
+    with listing_index.tracking(db.session, post_ids):  # "most helpful" listings read a copy
+        for post_id in post_ids:
+            db.session.execute(
+                update(Post)
+                .where(Post.id == post_id, Post.helpful_count > 0)
+                .values(helpful_count=Post.helpful_count - 1)
+            )
     db.session.execute(delete(Reaction).where(Reaction.user_id == user.id))
 
 

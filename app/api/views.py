@@ -21,7 +21,9 @@ from app.models import Post, Tag
 from app.models.enums import POST_KINDS, TAG_KINDS
 from app.posts.queries import (
     Page,
+    counted_total,
     paginate,
+    published_count_in_tag,
     published_counts_by_tag,
     published_in_tag,
     published_posts,
@@ -57,7 +59,8 @@ def list_posts():
         query = query.where(Post.author_id == author.id)
     if kind is not None:
         query = query.where(Post.kind == kind)
-    page = paginate(query, paging.page, paging.per_page)
+    total = counted_total(tag, author, kind)
+    page = paginate(query, paging.page, paging.per_page, total)
     filters = {
         "tag": tag.slug if tag else None,
         "author": author.username if author else None,
@@ -94,7 +97,7 @@ def show_tag(slug: str):
     tag = params.find_tag(slug)
     if tag is None:
         abort(404, description=f"There is no tag {slug!r}.")
-    return jsonify(tag_detail_json(tag, published_counts_by_tag().get(tag.id, 0)))
+    return jsonify(tag_detail_json(tag, published_count_in_tag(tag)))
 
 
 @bp.get("/authors/<username>")

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import User
-from app.posts.queries import paginate, published_by
+from app.posts.queries import paginate, published_by, published_count_by
 from app.web import page_number
 
 bp = Blueprint("authors", __name__, url_prefix="/authors")
@@ -26,7 +26,8 @@ def show(username: str):
     author = db.session.scalar(select(User).where(User.username == username.lower()))
     if author is None:
         abort(404)
-    posts = paginate(published_by(author), page_number(), POSTS_PER_PAGE)
+    total = published_count_by(author)
+    posts = paginate(published_by(author), page_number(), POSTS_PER_PAGE, total)
     if not profile_is_public(author, posts.total) or posts.page > posts.pages:
         abort(404)
     return render_template("authors/show.html", author=author, posts=posts)

@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from app.cache import mark_public_content_changed
 from app.extensions import db
 from app.models import Bookmark, Follow, Post, Reaction, Tag, User, post_tags
+from app.posts import listing_index
 from app.posts.queries import (
     PUBLIC_STATUS,
     published_counts_by_tag,
@@ -68,15 +69,16 @@ def toggle_helpful(post: Post, member: User) -> bool:
 def _change_helpful_count(post: Post, delta: int) -> None:
     """Move the stored count in SQL (no lost updates), never below zero, without an edit date."""
     new_count = Post.helpful_count + delta
-    db.session.execute(
-        update(Post)
-        .where(Post.id == post.id)
-        .values(
-            helpful_count=case((new_count < 0, 0), else_=new_count),
-            updated_at=Post.updated_at,
+    with listing_index.tracking(db.session, [post.id]):  # "most helpful" listings read a copy
+        db.session.execute(
+            update(Post)
+            .where(Post.id == post.id)
+            .values(
+                helpful_count=case((new_count < 0, 0), else_=new_count),
+                updated_at=Post.updated_at,
+            )
+            .execution_options(synchronize_session=False)
         )
-        .execution_options(synchronize_session=False)
-    )
     db.session.expire(post, ["helpful_count"])
     mark_public_content_changed(db.session)
 

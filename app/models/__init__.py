@@ -10,7 +10,7 @@ from app.models.moderation import (
     SiteState,
 )
 from app.models.posts import Comment, Post, Revision
-from app.models.tags import Tag, post_tags
+from app.models.tags import Tag, TagKindCount, TagPairCount, post_tags
 from app.models.tokens import PasswordResetToken
 from app.models.users import User
 
@@ -30,6 +30,8 @@ __all__ = [
     "SearchOutbox",
     "SiteState",
     "Tag",
+    "TagKindCount",
+    "TagPairCount",
     "User",
     "post_tags",
 ]

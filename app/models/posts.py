@@ -18,6 +18,8 @@ class Post(TimestampMixin, Base):
         CheckConstraint(in_list("kind", POST_KINDS), name="kind"),
         CheckConstraint(in_list("status", CONTENT_STATES), name="status"),
         Index("ix_posts_status_published_at", "status", "published_at"),
+        # the API's "all posts of one kind": newest first, and counted from the index alone
+        Index("ix_posts_status_kind_published_at", "status", "kind", "published_at"),
         Index("ix_posts_author_status_published_at", "author_id", "status", "published_at"),
         Index("ix_posts_status_helpful_count", "status", "helpful_count"),
     )

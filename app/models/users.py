@@ -32,6 +32,8 @@ class User(UserMixin, Base):
     suspended_until: Mapped[datetime | None]
     suspension_reason: Mapped[str | None] = mapped_column(String(500))
     approved_post_count: Mapped[int] = mapped_column(default=0)
+    # published posts right now, kept by app.posts.listing_index
+    published_post_count: Mapped[int] = mapped_column(default=0, server_default="0")
     session_version: Mapped[int] = mapped_column(default=1)
 
     credentials: Mapped[str | None] = mapped_column(String(120))
@@ -44,6 +46,11 @@ class User(UserMixin, Base):
     def get_id(self) -> str:
         """The session names the account and its session version; bumping it ends sessions."""
         return f"{self.id}:{self.session_version}"
+
+    @property
+    def profile_path(self) -> str:
+        """The author's page, as url_for("authors.show") builds it (usernames need no quoting)."""
+        return f"/authors/{self.username}"
 
     @property
     def is_verified_provider(self) -> bool:

@@ -18,6 +18,7 @@ from app.db import utcnow
 from app.extensions import db
 from app.models import Comment, Flag, ModerationEvent, Notification, Post, SearchOutbox, User
 from app.moderation.states import transition
+from app.posts import listing_index
 
 Item = Post | Comment
 MAX_REASON = 1000
@@ -103,12 +104,21 @@ def _change_status(item: Item, from_state: str, to_state: str, reason: str | Non
     values: dict = {"status": to_state, "status_reason": reason, "updated_at": utcnow()}
     if to_state == "published" and item.published_at is None:
         values["published_at"] = utcnow()
-    result = db.session.execute(
+    statement = (
         update(model)
         .where(model.id == item.id, model.status == from_state)
         .values(**values)
         .execution_options(synchronize_session=False)
     )
+    # a post's status decides what the listing index lists and counts: move it in the same step
+    with listing_index.tracking(db.session, [item.id] if isinstance(item, Post) else []):
+        _compare_and_set(item, statement)
+    for name, value in values.items():
+        set_committed_value(item, name, value)
+
+
+def _compare_and_set(item: Item, statement) -> None:
+    result = db.session.execute(statement)
     if result.rowcount != 1:
         db.session.expire(item)
         raise ModerationError(
@@ -116,8 +126,6 @@ def _change_status(item: Item, from_state: str, to_state: str, reason: str | Non
             f"(it is now {item.status}). Reload the page to see its current state.",
             409,
         )
-    for name, value in values.items():
-        set_committed_value(item, name, value)
 
 
 def _after_transition(

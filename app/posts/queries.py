@@ -7,12 +7,13 @@ so content that is not published cannot leak through a forgotten filter.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
-from sqlalchemy import Select, func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import Select, bindparam, func, select
+from sqlalchemy.orm import joinedload, selectinload
 
 from app.extensions import db
-from app.models import Comment, Post, Tag, User, post_tags
+from app.models import Comment, Post, Tag, TagKindCount, User, post_tags
 
 PUBLIC_STATUS = "published"
 
@@ -37,12 +38,20 @@ class Page:
         return self.page > 1
 
 
-def published_posts() -> Select:
-    """Published posts, newest first, with what a listing shows loaded up front."""
+# Statements are immutable, so each listing's shape is built once and shared; the values
+# (a tag, an author) go in as bound parameters. Building them afresh cost more than running them.
+
+
+@cache
+def published_posts(*, with_tags: bool = True) -> Select:
+    """Published posts, newest first, with what a listing shows loaded up front (the author in
+    the same query; the tags in one more, unless a short list shows none)."""
+    tags = selectinload(Post.tags).load_only(Tag.slug, Tag.name, Tag.kind)  # what a card shows
+    loads = [joinedload(Post.author), *([tags] if with_tags else [])]
     return (
         select(Post)
         .where(Post.status == PUBLIC_STATUS)
-        .options(selectinload(Post.author), selectinload(Post.tags))
+        .options(*loads)
         .order_by(Post.published_at.desc(), Post.id.desc())
     )
 
@@ -61,15 +70,17 @@ def viewable_post(post_id: int, viewer: User | None) -> Post | None:
     post = db.session.scalar(
         select(Post)
         .where(Post.id == post_id)
-        .options(selectinload(Post.author), selectinload(Post.tags), selectinload(Post.reviewed_by))
+        .options(joinedload(Post.author), joinedload(Post.reviewed_by), selectinload(Post.tags))
     )
     if post is None or not can_view(post, viewer):
         return None
     return post
 
 
-def paginate(query: Select, page: int, per_page: int) -> Page:
-    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+def paginate(query: Select, page: int, per_page: int, total: int | None = None) -> Page:
+    """One page of a query; `total` when the caller knows it (a counter), else COUNT(*)."""
+    if total is None:
+        total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
     items = db.session.scalars(query.limit(per_page).offset((page - 1) * per_page)).all()
     return Page(items=list(items), page=page, per_page=per_page, total=total or 0)
 
@@ -78,35 +89,67 @@ def latest_published(limit: int) -> list[Post]:
     return list(db.session.scalars(published_posts().limit(limit)))
 
 
-def published_in_tag(tag: Tag) -> Select:
-    return published_posts().where(
-        Post.id.in_(select(post_tags.c.post_id).where(post_tags.c.tag_id == tag.id))
+def published_in_tag(tag: Tag, *, with_tags: bool = True) -> Select:
+    """The tag's published posts, newest first, read in order from the listing index."""
+    return in_a_tag(with_tags=with_tags).params(listed_tag_id=tag.id)
+
+
+@cache
+def in_a_tag(*, with_tags: bool = True) -> Select:
+    """published_in_tag's shape, for statements built once: run it with `listed_tag_id`."""
+    return (
+        published_posts(with_tags=with_tags)
+        .join(post_tags, post_tags.c.post_id == Post.id)
+        .where(
+            post_tags.c.tag_id == bindparam("listed_tag_id"),
+            post_tags.c.published_at.is_not(None),
+        )
+        .order_by(None)
+        .order_by(post_tags.c.published_at.desc(), post_tags.c.post_id.desc())
     )
 
 
 def published_by(author: User) -> Select:
-    return published_posts().where(Post.author_id == author.id)
+    return _by_an_author().params(listed_author_id=author.id)
+
+
+@cache
+def _by_an_author() -> Select:
+    return published_posts().where(Post.author_id == bindparam("listed_author_id"))
 
 
 def published_counts_by_tag() -> dict[int, int]:
+    """Published posts per tag, from the counters app.posts.listing_index keeps."""
     rows = db.session.execute(
-        select(post_tags.c.tag_id, func.count())
-        .join(Post, Post.id == post_tags.c.post_id)
-        .where(Post.status == PUBLIC_STATUS)
-        .group_by(post_tags.c.tag_id)
+        select(TagKindCount.tag_id, func.sum(TagKindCount.post_count)).group_by(TagKindCount.tag_id)
     )
-    return {tag_id: count for tag_id, count in rows}
+    return {tag_id: int(count) for tag_id, count in rows if count}
+
+
+def published_count_in_tag(tag: Tag, kind: str | None = None) -> int:
+    """Published posts with this tag (of one kind, if given), from the counters."""
+    query = select(func.sum(TagKindCount.post_count)).where(TagKindCount.tag_id == tag.id)
+    if kind is not None:
+        query = query.where(TagKindCount.kind == kind)
+    return int(db.session.scalar(query) or 0)
+
+
+def counted_total(tag: Tag | None, author: User | None, kind: str | None) -> int | None:
+    """How many published posts match these filters, when the counters know it; else None, and
+    the caller counts the rows."""
+    if tag is not None and author is None:
+        return published_count_in_tag(tag, kind)
+    if author is not None and tag is None and kind is None:
+        return published_count_by(author)
+    if tag is None and author is None and kind is None:
+        return int(db.session.scalar(select(func.sum(User.published_post_count))) or 0)
+    return None
 
 
 def published_count_by(author: User) -> int:
-    return (
-        db.session.scalar(
-            select(func.count(Post.id)).where(
-                Post.author_id == author.id, Post.status == PUBLIC_STATUS
-            )
-        )
-        or 0
-    )
+    """The author's published posts, from the counter app.posts.listing_index keeps (read from
+    the row, not the loaded object, which a change earlier in the transaction leaves stale)."""
+    return db.session.scalar(select(User.published_post_count).where(User.id == author.id)) or 0
 
 
 def visible_comments(post: Post, viewer: User | None) -> list[Comment]:

@@ -5,16 +5,20 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from functools import cache
 
 from flask import current_app
-from sqlalchemy import and_, func, or_, select, union_all
+from sqlalchemy import Select, bindparam, func, or_, select, union_all
 
+from app.db import UTCDateTime
 from app.extensions import db
 from app.models import Post, Tag, post_tags
-from app.posts.queries import published_in_tag, published_posts
+from app.posts.queries import published_posts
 from app.search import SearchError, SearchQuery, get_backend
 
 RELATED_COUNT = 4
+# Related posts are looked for among this many of the newest posts of each of the post's tags.
+CANDIDATES_PER_TAG = 200
 
 log = logging.getLogger(__name__)
 
@@ -41,24 +45,48 @@ def related_posts(post: Post, limit: int = RELATED_COUNT) -> list[Post]:
 
 
 def sharing_tags(post: Post, limit: int) -> list[Post]:
+    """Among the newest CANDIDATES_PER_TAG published posts of each of the post's tags, those
+    in the most of its tags, newest first: a few index reads, however large the tags."""
     tag_ids = [tag.id for tag in post.tags]
     if not tag_ids:
         return []
-    shared_count = func.count().label("shared")
-    shared = (
-        select(post_tags.c.post_id, shared_count)
-        .where(post_tags.c.tag_id.in_(tag_ids), post_tags.c.post_id != post.id)
-        .group_by(post_tags.c.post_id)
+    query = _sharing_tags_query(len(tag_ids), CANDIDATES_PER_TAG, limit)
+    values = {"post_id": post.id, **{f"tag_{n}": tag_id for n, tag_id in enumerate(tag_ids)}}
+    return list(db.session.scalars(query, values))
+
+
+@cache
+def _sharing_tags_query(tag_count: int, candidates_per_tag: int, limit: int) -> Select:
+    """The statement for a post with this many tags, built once (the values are parameters)."""
+    listed = post_tags.c
+    newest = [
+        select(listed.post_id, listed.published_at)
+        .where(
+            listed.tag_id == bindparam(f"tag_{n}"),
+            listed.published_at.is_not(None),
+            listed.post_id != bindparam("post_id"),
+        )
+        .order_by(listed.published_at.desc(), listed.post_id.desc())
+        .limit(candidates_per_tag)
+        .subquery()
+        for n in range(tag_count)
+    ]
+    candidates = union_all(*(select(n.c.post_id, n.c.published_at) for n in newest)).subquery()
+    shared = func.count().label("shared")
+    newest_first = func.max(candidates.c.published_at).label("newest")
+    ranked = (
+        select(candidates.c.post_id, shared, newest_first)
+        .group_by(candidates.c.post_id)
+        .order_by(shared.desc(), newest_first.desc(), candidates.c.post_id.desc())
+        .limit(limit)
         .subquery()
     )
-    query = (
-        published_posts()
-        .join(shared, shared.c.post_id == Post.id)
+    return (
+        published_posts(with_tags=False)
+        .join(ranked, ranked.c.post_id == Post.id)
         .order_by(None)
-        .order_by(shared.c.shared.desc(), Post.published_at.desc(), Post.id.desc())
-        .limit(limit)
+        .order_by(ranked.c.shared.desc(), Post.published_at.desc(), Post.id.desc())
     )
-    return list(db.session.scalars(query))
 
 
 def similar_by_title(post: Post, limit: int, exclude: set[int]) -> list[Post]:
@@ -81,7 +109,8 @@ def similar_by_title(post: Post, limit: int, exclude: set[int]) -> list[Post]:
     wanted = [post_id for post_id in page.post_ids if post_id not in skip][:limit]
     if not wanted:
         return []
-    found = {p.id: p for p in db.session.scalars(published_posts().where(Post.id.in_(wanted)))}
+    query = published_posts(with_tags=False).where(Post.id.in_(wanted))
+    found = {p.id: p for p in db.session.scalars(query)}
     return [found[post_id] for post_id in wanted if post_id in found]
 
 
@@ -89,27 +118,33 @@ def previous_next(post: Post) -> Neighbours:
     """The published posts just before and after this one in its first tag (one query)."""
     if not post.is_published or post.published_at is None or not post.tags:
         return Neighbours()
-    tag = post.tags[0]
-    when = post.published_at
-    in_tag = published_in_tag(tag).order_by(None)
+    tag, when = post.tags[0], post.published_at
+    values = {"tag_id": tag.id, "when": when, "post_id": post.id}
+    found = list(db.session.scalars(_neighbours_query(), values))
+    previous = next((p for p in found if (p.published_at, p.id) < (when, post.id)), None)
+    following = next((p for p in found if (p.published_at, p.id) > (when, post.id)), None)
+    return Neighbours(tag=tag, previous=previous, next=following)
+
+
+@cache
+def _neighbours_query() -> Select:
+    listed = post_tags.c
+    when, post_id = bindparam("when", type_=UTCDateTime()), bindparam("post_id")
+    in_tag = select(listed.post_id).where(listed.tag_id == bindparam("tag_id"))
+    # `<=` / `>=` bound the index range; the OR only breaks ties between equal dates.
     before = (
-        in_tag.where(
-            or_(Post.published_at < when, and_(Post.published_at == when, Post.id < post.id))
-        )
-        .order_by(Post.published_at.desc(), Post.id.desc())
+        in_tag.where(listed.published_at <= when)
+        .where(or_(listed.published_at < when, listed.post_id < post_id))
+        .order_by(listed.published_at.desc(), listed.post_id.desc())
         .limit(1)
         .subquery()
     )
     after = (
-        in_tag.where(
-            or_(Post.published_at > when, and_(Post.published_at == when, Post.id > post.id))
-        )
-        .order_by(Post.published_at, Post.id)
+        in_tag.where(listed.published_at >= when)
+        .where(or_(listed.published_at > when, listed.post_id > post_id))
+        .order_by(listed.published_at, listed.post_id)
         .limit(1)
         .subquery()
     )
-    ids = union_all(select(before.c.id), select(after.c.id))
-    found = list(db.session.scalars(published_posts().where(Post.id.in_(ids))))
-    previous = next((p for p in found if (p.published_at, p.id) < (when, post.id)), None)
-    following = next((p for p in found if (p.published_at, p.id) > (when, post.id)), None)
-    return Neighbours(tag=tag, previous=previous, next=following)
+    ids = union_all(select(before.c.post_id), select(after.c.post_id)).subquery()
+    return published_posts(with_tags=False).join(ids, ids.c.post_id == Post.id)

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
-from sqlalchemy import Select, func, select
-from sqlalchemy.orm import aliased
+from sqlalchemy import Select, select
 
 from app.extensions import db
-from app.models import Post, Tag, User, post_tags
-from app.posts.queries import PUBLIC_STATUS, published_in_tag
+from app.models import Post, Tag, TagPairCount, User, post_tags
+from app.posts.queries import in_a_tag, published_in_tag
 
 # The order is the order of the filter links on the page.
 KIND_FILTERS = {
@@ -33,25 +33,21 @@ def tag_listing(tag: Tag, kind: str | None, sort: str) -> Select:
     query = published_in_tag(tag)
     if kind is not None:
         query = query.where(Post.kind == kind)
-    if sort == "helpful":
+    if sort == "helpful":  # the listing index's copies, so one index gives the order
+        listed = post_tags.c
         query = query.order_by(None).order_by(
-            Post.helpful_count.desc(), Post.published_at.desc(), Post.id.desc()
+            listed.helpful_count.desc(), listed.published_at.desc(), listed.post_id.desc()
         )
     return query
 
 
 def related_tags(tag: Tag, limit: int) -> list[RelatedTag]:
-    """Tags that appear most often beside this one on published posts (one grouped query)."""
-    this, other = aliased(post_tags), aliased(post_tags)
-    shared = func.count().label("shared")
+    """Tags that appear most often beside this one on published posts (from the counters)."""
     rows = db.session.execute(
-        select(Tag, shared)
-        .join(other, other.c.tag_id == Tag.id)
-        .join(this, (this.c.post_id == other.c.post_id) & (this.c.tag_id == tag.id))
-        .join(Post, Post.id == other.c.post_id)
-        .where(Post.status == PUBLIC_STATUS, Tag.id != tag.id)
-        .group_by(Tag.id)
-        .order_by(shared.desc(), Tag.name)
+        select(Tag, TagPairCount.post_count)
+        .join(TagPairCount, TagPairCount.other_tag_id == Tag.id)
+        .where(TagPairCount.tag_id == tag.id, TagPairCount.post_count > 0)
+        .order_by(TagPairCount.post_count.desc(), Tag.name)
         .limit(limit)
     )
     return [RelatedTag(tag=row_tag, shared=count) for row_tag, count in rows]
@@ -59,15 +55,27 @@ def related_tags(tag: Tag, limit: int) -> list[RelatedTag]:
 
 def patient_voices(tag: Tag, limit: int) -> list[Post]:
     """The latest experiences and questions members (patients) published in this tag."""
-    patients = select(User.id).where(User.role == "patient")
-    query = published_in_tag(tag).where(Post.kind.in_(PATIENT_KINDS), Post.author_id.in_(patients))
-    return list(db.session.scalars(query.limit(limit)))
+    return list(db.session.scalars(_patient_voices(limit), {"listed_tag_id": tag.id}))
 
 
 def from_providers(tag: Tag, limit: int) -> list[Post]:
     """The latest posts (mostly articles) verified providers published in this tag."""
+    return list(db.session.scalars(_from_providers(limit), {"listed_tag_id": tag.id}))
+
+
+@cache
+def _patient_voices(limit: int) -> Select:
+    patients = select(User.id).where(User.role == "patient")
+    return (
+        in_a_tag(with_tags=False)
+        .where(Post.kind.in_(PATIENT_KINDS), Post.author_id.in_(patients))
+        .limit(limit)
+    )
+
+
+@cache
+def _from_providers(limit: int) -> Select:
     providers = select(User.id).where(
         User.role == "provider", User.verification_state == "verified"
     )
-    query = published_in_tag(tag).where(Post.author_id.in_(providers))
-    return list(db.session.scalars(query.limit(limit)))
+    return in_a_tag(with_tags=False).where(Post.author_id.in_(providers)).limit(limit)

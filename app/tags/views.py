@@ -7,7 +7,7 @@ from app.auth.access import moderator_required
 from app.extensions import db
 from app.models import Tag
 from app.models.enums import TAG_KINDS
-from app.posts.queries import paginate, published_counts_by_tag
+from app.posts.queries import paginate, published_count_in_tag, published_counts_by_tag
 from app.tags import queries
 from app.tags.forms import TagForm
 from app.tags.services import TagInputError, clean_tag_input, create_tag, update_tag
@@ -32,7 +32,8 @@ def show(slug: str):
     kind, sort = listing_arguments()
     page = page_number()
     tag = tag_or_404(slug)
-    posts = paginate(queries.tag_listing(tag, kind, sort), page, POSTS_PER_PAGE)
+    total = published_count_in_tag(tag, kind)
+    posts = paginate(queries.tag_listing(tag, kind, sort), page, POSTS_PER_PAGE, total)
     if posts.page > posts.pages:
         abort(404)
     overview = kind is None and page == 1

@@ -345,6 +345,25 @@ def test_related_posts_share_the_most_tags_then_are_newest(client, site):
     assert "Secret" not in page
 
 
+def test_related_posts_are_looked_for_among_the_newest_of_each_tag(client, users, monkeypatch):
+    """A bounded read however large the tags: a post sharing both tags is found while it is
+    among the newest CANDIDATES_PER_TAG of one of them, and out of reach after that."""
+    from app.posts import related
+
+    client.set_cookie("returning", "1")  # keeps the page cache out: the setting changes below
+    x, y = make_tag("x-topic"), make_tag("y-topic")
+    post = make_post(users["patient"], title="The post itself", tags=[x, y], days_ago=10)
+    make_post(users["patient"], title="Old, sharing both tags", tags=[x, y], days_ago=30)
+    for number in (1, 2):
+        make_post(users["patient"], title=f"Newer in x {number}", tags=[x], days_ago=number)
+        make_post(users["patient"], title=f"Newer in y {number}", tags=[y], days_ago=number)
+    assert related_section(text(client.get(post.path)))[0] == "Old, sharing both tags"
+    monkeypatch.setattr(related, "CANDIDATES_PER_TAG", 2)
+    titles = related_section(text(client.get(post.path)))
+    assert "Old, sharing both tags" not in titles
+    assert len(titles) == 4
+
+
 def test_related_posts_are_topped_up_from_search_without_the_post_itself(client, site, users):
     rare = make_tag("rare-topic", "topic", "Rare topic")
     other = make_tag("other-topic", "topic", "Other topic")

@@ -1,0 +1,30 @@
+"""Listings build their many links from the models' paths (cheaper than url_for); the links must
+be exactly what url_for gives, also when the site is mounted under a path prefix."""
+
+from __future__ import annotations
+
+import pytest
+from flask import url_for
+
+from app.templating import site_path
+from tests.helpers import make_post, make_tag
+
+
+@pytest.mark.parametrize("base_url", ["http://localhost/", "http://example.org/community/"])
+def test_model_paths_are_the_routes(app, users, base_url):
+    tag = make_tag("lupus-nephritis")
+    post = make_post(users["patient"], title="Kidneys and lupus: a first year", tags=[tag])
+    author = users["patient"]
+    with app.test_request_context("/", base_url=base_url):
+        assert site_path(post.path) == url_for("posts.show", post_id=post.id, slug=post.slug)
+        assert site_path(tag.path) == url_for("tags.show", slug=tag.slug)
+        assert site_path(author.profile_path) == url_for("authors.show", username=author.username)
+
+
+def test_listing_links_keep_the_mount_point(client, users):
+    tag = make_tag("lupus-nephritis")
+    post = make_post(users["patient"], title="Kidneys and lupus: a first year", tags=[tag])
+    page = client.get("/", base_url="http://example.org/community/").get_data(as_text=True)
+    assert f'href="/community{post.path}"' in page
+    assert 'href="/community/tags/lupus-nephritis"' in page
+    assert 'href="/community/authors/pat"' in page

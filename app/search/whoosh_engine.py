@@ -36,6 +36,7 @@ import heapq
 import pickle
 import sys
 import time
+from abc import ABC, abstractmethod
 from array import array
 from bisect import bisect_left, bisect_right
 from collections import Counter, OrderedDict
@@ -76,21 +77,22 @@ class Unsupported(Exception):
 # Compiled queries -----------------------------------------------------------------------
 
 
-class Node:
+class Node(ABC):
     """A query compiled for term-at-a-time evaluation."""
 
     has_phrase = False
 
+    @abstractmethod
     def evaluate(self, view: SegmentView) -> Evaluated:
-        raise NotImplementedError
+        """Every matching document of the segment with its score."""
 
+    @abstractmethod
     def size(self, view: SegmentView) -> int:
         """At most how many documents of the segment it can match (from postings counts)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def exact(self, view: SegmentView, docnum: int) -> Score | None:
         """The true score of one document (None: no match), checking phrases."""
-        raise NotImplementedError
 
     def contains(self, view: SegmentView, docnum: int) -> bool:
         """Whether a document matches, checking as few phrases as it takes."""

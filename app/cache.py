@@ -22,7 +22,8 @@ from app.models import Comment, Post, SiteState, Tag, User
 PUBLIC_MODELS = (Post, Comment, Tag, User)
 CACHEABLE_ENDPOINTS = frozenset(
     {"main.home", "tags.index", "tags.show", "posts.show", "authors.show"}
-    | {"feeds.latest", "feeds.tag", "feeds.author", "feeds.sitemap", "feeds.robots"}
+    | {"feeds.latest", "feeds.tag", "feeds.author", "feeds.sitemap", "feeds.post_sitemap"}
+    | {"feeds.robots"}
     | {"api.list_posts", "api.show_post", "api.list_tags", "api.show_tag", "api.show_author"}
 )
 MAX_ENTRIES = 2000

@@ -1,24 +1,34 @@
-"""The sitemap (sitemaps.org 0.9) and robots.txt: every public page, nothing else."""
+"""The sitemaps (sitemaps.org 0.9) and robots.txt: every public page, nothing else.
+
+`/sitemap.xml` lists the home page, the tag index, every tag, every author of a published post
+and the published posts numbered below POSTS_PER_SITEMAP. Posts with higher numbers are listed
+in `/sitemaps/posts-<n>.xml`, one file per block of POSTS_PER_SITEMAP numbers, and robots.txt
+names every file that has a post in it. A block's file keeps its content as the site grows, so
+a crawler rereads only the files whose posts changed, and each file stays far below the
+protocol's 50,000 URLs.
+"""
 
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
 from flask import url_for
-from sqlalchemy import select
+from sqlalchemy import Select, func, select
 
 from app.extensions import db
 from app.feeds.atom import xml_text
-from app.feeds.metadata import author_url, modified_at, post_url, tag_url, w3c_datetime
-from app.models import Tag, User
-from app.posts.queries import published_posts
+from app.feeds.metadata import w3c_datetime
+from app.models import Post, Tag, User, post_tags
+from app.posts.queries import PUBLIC_STATUS
 
 SITEMAP_NAMESPACE = "http://www.sitemaps.org/schemas/sitemap/0.9"
-# The protocol's limit for one file; the newest posts come first when a site outgrows it.
-MAX_URLS = 50_000
+POSTS_PER_SITEMAP = 10_000
 DISALLOWED_PATHS = ("/moderation/", "/auth/", "/me/", "/posts/new", "/search", "/api/")
+# What makes a published post's page change for a reader (see metadata.modified_at).
+SHOWN_MOMENTS = (Post.published_at, Post.edited_at, Post.last_reviewed_at)
 
 
 @dataclass(frozen=True)
@@ -27,47 +37,90 @@ class SitemapEntry:
     lastmod: datetime | None = None
 
 
-def _latest(current: datetime | None, moment: datetime) -> datetime:
-    return moment if current is None or moment > current else current
+def _newest(*moments: datetime | None) -> datetime | None:
+    present = [moment for moment in moments if moment is not None]
+    return max(present) if present else None
+
+
+def _public_posts(*columns) -> Select:
+    return select(*columns).where(Post.status == PUBLIC_STATUS)
+
+
+def _last_changes(group_by) -> Select:
+    """Per group, the newest publication, edit and review among its public posts."""
+    return _public_posts(group_by, *(func.max(moment) for moment in SHOWN_MOMENTS)).group_by(
+        group_by
+    )
+
+
+def post_blocks() -> list[int]:
+    """The numbers of the post sitemaps beyond the first that have a published post in them."""
+    block = Post.id // POSTS_PER_SITEMAP
+    rows = db.session.scalars(_public_posts(block).where(block > 0).distinct().order_by(block))
+    return list(rows)
+
+
+def post_entries(block: int) -> list[SitemapEntry]:
+    """The published posts numbered in the block, oldest number first."""
+    rows = db.session.execute(
+        _public_posts(Post.id, Post.slug, *SHOWN_MOMENTS, Post.updated_at)
+        .where(Post.id >= block * POSTS_PER_SITEMAP, Post.id < (block + 1) * POSTS_PER_SITEMAP)
+        .order_by(Post.id)
+    )
+    return [
+        SitemapEntry(
+            url_for("posts.show", post_id=post_id, slug=slug, _external=True),
+            _newest(published, edited, reviewed) or updated,
+        )
+        for post_id, slug, published, edited, reviewed, updated in rows
+    ]
+
+
+def page_entries() -> list[SitemapEntry]:
+    """Home, the tag index, every tag and every author of a published post."""
+    tags = list(db.session.execute(select(Tag.id, Tag.slug, Tag.updated_at).order_by(Tag.name)))
+    tag_changes = {
+        tag_id: _newest(*moments)
+        for tag_id, *moments in db.session.execute(
+            _last_changes(post_tags.c.tag_id).join(post_tags, post_tags.c.post_id == Post.id)
+        )
+    }
+    author_changes = {
+        author_id: _newest(*moments)
+        for author_id, *moments in db.session.execute(_last_changes(Post.author_id))
+    }
+    authors = db.session.execute(
+        select(User.id, User.username)
+        .where(User.id.in_(list(author_changes)))
+        .order_by(User.username)
+    )
+    return [
+        SitemapEntry(url_for("main.home", _external=True), _newest(*author_changes.values())),
+        SitemapEntry(
+            url_for("tags.index", _external=True), _newest(*(tag.updated_at for tag in tags))
+        ),
+        *(
+            SitemapEntry(
+                url_for("tags.show", slug=slug, _external=True),
+                _newest(tag_changes.get(tag_id), updated),
+            )
+            for tag_id, slug, updated in tags
+        ),
+        *(
+            SitemapEntry(
+                url_for("authors.show", username=username, _external=True),
+                author_changes[author_id],
+            )
+            for author_id, username in authors
+        ),
+    ]
 
 
 def sitemap_entries() -> list[SitemapEntry]:
-    """Home, the tag index, every tag, every published post, and the authors of those posts."""
-    tags = list(db.session.scalars(select(Tag).order_by(Tag.name)))
-    posts = list(db.session.scalars(published_posts().limit(MAX_URLS)))
-    newest_by_tag: dict[int, datetime] = {}
-    newest_by_author: dict[int, datetime] = {}
-    authors: dict[int, User] = {}
-    site_newest: datetime | None = None
-    post_entries = []
-    for post in posts:
-        modified = modified_at(post)
-        post_entries.append(SitemapEntry(post_url(post), modified))
-        site_newest = _latest(site_newest, modified)
-        authors[post.author_id] = post.author
-        newest_by_author[post.author_id] = _latest(newest_by_author.get(post.author_id), modified)
-        for tag in post.tags:
-            newest_by_tag[tag.id] = _latest(newest_by_tag.get(tag.id), modified)
-
-    tag_entries = [
-        SitemapEntry(tag_url(tag), _latest(newest_by_tag.get(tag.id), tag.updated_at))
-        for tag in tags
-    ]
-    tags_changed = max((tag.updated_at for tag in tags), default=None)
-    entries = [
-        SitemapEntry(url_for("main.home", _external=True), site_newest),
-        SitemapEntry(url_for("tags.index", _external=True), tags_changed),
-        *tag_entries,
-        *post_entries,
-        *(
-            SitemapEntry(author_url(author), newest_by_author[author_id])
-            for author_id, author in sorted(authors.items(), key=lambda item: item[1].username)
-        ),
-    ]
-    return entries[:MAX_URLS]
+    return [*page_entries(), *post_entries(0)]
 
 
-def build_sitemap(entries: list[SitemapEntry]) -> bytes:
+def build_sitemap(entries: Iterable[SitemapEntry]) -> bytes:
     urlset = ET.Element("urlset", {"xmlns": SITEMAP_NAMESPACE})
     for entry in entries:
         url = ET.SubElement(urlset, "url")
@@ -77,6 +130,7 @@ def build_sitemap(entries: list[SitemapEntry]) -> bytes:
     return ET.tostring(urlset, encoding="utf-8", xml_declaration=True)
 
 
-def robots_txt(sitemap_url: str) -> str:
-    lines = ["User-agent: *", *(f"Disallow: {path}" for path in DISALLOWED_PATHS)]
-    return "\n".join([*lines, "", f"Sitemap: {sitemap_url}", ""])
+def robots_txt(sitemap_urls: Iterable[str]) -> str:
+    lines = ["User-agent: *", *(f"Disallow: {path}" for path in DISALLOWED_PATHS), ""]
+    lines += [f"Sitemap: {url}" for url in sitemap_urls]
+    return "\n".join([*lines, ""])

@@ -10,7 +10,7 @@ from app.db import utcnow
 from app.extensions import db
 from app.feeds import metadata
 from app.feeds.atom import FEED_LENGTH, FeedInfo, build_feed
-from app.feeds.sitemap import build_sitemap, robots_txt, sitemap_entries
+from app.feeds.sitemap import build_sitemap, post_blocks, post_entries, robots_txt, sitemap_entries
 from app.models import User
 from app.posts.queries import published_by, published_count_by, published_in_tag, published_posts
 from app.tags.views import tag_or_404
@@ -77,12 +77,25 @@ def author(username: str):
     return atom_response(info, published_by(member))
 
 
+SITEMAP_TYPE = "application/xml; charset=utf-8"
+
+
 @bp.get("/sitemap.xml")
 def sitemap():
-    return Response(build_sitemap(sitemap_entries()), content_type="application/xml; charset=utf-8")
+    return Response(build_sitemap(sitemap_entries()), content_type=SITEMAP_TYPE)
+
+
+@bp.get("/sitemaps/posts-<int:block>.xml")
+def post_sitemap(block: int):
+    entries = post_entries(block) if block > 0 else []
+    if not entries:
+        abort(404)
+    return Response(build_sitemap(entries), content_type=SITEMAP_TYPE)
 
 
 @bp.get("/robots.txt")
 def robots():
-    body = robots_txt(url_for("feeds.sitemap", _external=True))
-    return Response(body, content_type="text/plain; charset=utf-8")
+    sitemaps = [url_for("feeds.sitemap", _external=True)] + [
+        url_for("feeds.post_sitemap", block=block, _external=True) for block in post_blocks()
+    ]
+    return Response(robots_txt(sitemaps), content_type="text/plain; charset=utf-8")

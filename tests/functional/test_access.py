@@ -32,6 +32,7 @@ PUBLIC = {
     "feeds.tag",
     "feeds.author",
     "feeds.sitemap",
+    "feeds.post_sitemap",
     "feeds.robots",
 }
 SIGNED_IN = {

@@ -14,6 +14,7 @@ from lxml import etree
 
 from app.db import utcnow
 from app.extensions import db
+from app.feeds import sitemap as sitemap_module
 from app.templating import jsonld
 from tests.conftest import make_user
 from tests.helpers import make_post, make_tag, sign_in
@@ -364,6 +365,40 @@ def test_sitemap_gives_posts_their_last_change(client, world):
     assert urls[f"{BASE}/"] == w3c(world["question"].edited_at)
     assert urls[f"{BASE}/authors/liver_writer"] == w3c(world["question"].edited_at)
     assert all(urls.values())
+
+
+def post_id_in(url: str) -> int | None:
+    match = re.search(r"/posts/(\d+)/", url)
+    return int(match.group(1)) if match else None
+
+
+def test_posts_past_the_first_block_are_in_numbered_sitemaps_that_robots_names(
+    client, world, monkeypatch
+):
+    monkeypatch.setattr(sitemap_module, "POSTS_PER_SITEMAP", 2)
+    published_blocks = {post.id // 2 for post in world["published"]} - {0}
+    hidden_only = {post.id // 2 for post in world["hidden"].values()} - published_blocks - {0}
+    assert published_blocks and hidden_only, "the world must fill several blocks"
+
+    robots = text(client.get("/robots.txt")).splitlines()
+    sitemaps = [line.removeprefix("Sitemap: ") for line in robots if line.startswith("Sitemap: ")]
+    assert sitemaps == [f"{BASE}/sitemap.xml"] + [
+        f"{BASE}/sitemaps/posts-{block}.xml" for block in sorted(published_blocks)
+    ]
+    listed: dict[str, str | None] = {}
+    for number, sitemap_url in enumerate(sitemaps):
+        urls = sitemap_urls(client.get(sitemap_url.removeprefix(BASE)))
+        assert not set(urls) & set(listed), "a URL is in one sitemap only"
+        listed.update(urls)
+        block = 0 if number == 0 else int(re.search(r"posts-(\d+)", sitemap_url).group(1))
+        post_ids = [post_id_in(url) for url in urls if post_id_in(url) is not None]
+        assert post_ids and all(post_id // 2 == block for post_id in post_ids)
+    assert set(listed) == set(sitemap_urls(client.get("/sitemap.xml"))) | {
+        page_url(post) for post in world["published"]
+    }
+    assert listed[page_url(world["article"])] == w3c(world["article"].last_reviewed_at)
+    for block in [0, *hidden_only, 10**6]:
+        assert client.get(f"/sitemaps/posts-{block}.xml").status_code == 404
 
 
 def test_an_empty_site_has_a_valid_sitemap(client, app):

@@ -54,8 +54,10 @@ def build_app(workdir: Path):
     from flask_migrate import upgrade
 
     from app import create_app
+    from app.schema import init_migrate
 
     app = create_app({"INSTANCE_PATH": str(workdir / "instance")})
+    init_migrate(app)
     with app.app_context():
         upgrade()
     return app

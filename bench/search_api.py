@@ -1,10 +1,13 @@
 """`GET /api/v1/search` through gunicorn at N imported MedQuAD posts, on both search backends.
 
 Run: `.venv/bin/python bench/search_api.py [--posts 100000] [--rounds 3]
-[--backends whoosh,postgres]`.
-Each backend gets the site as it is deployed with it: Whoosh on a temporary SQLite database,
-PostgreSQL full-text search on a throwaway PostgreSQL cluster (tests/servers.py). Both load the
-demo content and the same N posts through the app's importer and rebuild their index (timed).
+[--backends whoosh,postgres] [--data DIR]`.
+Each backend gets the site as it is deployed with it: Whoosh on a SQLite database, PostgreSQL
+full-text search on a throwaway PostgreSQL cluster (tests/servers.py). The SQLite site loads
+the demo content and N posts through the app's importer; with `--data DIR` it is kept in DIR
+and reused by later runs with as many posts. The PostgreSQL site gets the same rows with
+`flask db copy-to` (or the importer when Whoosh is not benchmarked). Each index is then
+rebuilt from its database (timed).
 Then the site of each backend and a bare Flask hello world run under gunicorn (2 workers
 each), and the 50-query mix of bench/search.py is sent one request at a time, the sites taking
 turns on each query so that load from elsewhere on the machine falls on both alike.
@@ -64,6 +67,7 @@ class Site:
     backend: str
     env: dict[str, str]
     imported: float = 0.0
+    filled_by: str = ""
     rebuilt: float = 0.0
     port: int = 0
     by_type: dict[str, list[float]] = field(default_factory=dict)
@@ -90,14 +94,17 @@ def workdir_of(site: Site) -> Path:
     return Path(site.env["SEARCH_INDEX_DIR"]).parent
 
 
-def prepare(site: Site, count: int) -> None:
-    """Migrate, load the demo and `count` MedQuAD posts, and rebuild the index (timed)."""
+def prepare(site: Site, count: int, source: Site | None = None) -> None:
+    """Fill the site's database (reused when already prepared with `count` posts, copied from
+    `source` when given, else the demo and `count` MedQuAD posts through the importer), then
+    rebuild its index (timed)."""
     from flask_migrate import upgrade
 
     from app import create_app
     from app.demo.loader import seed_demo
     from app.extensions import db
     from app.posts.importer import import_posts
+    from app.schema import init_migrate
     from app.search import close_backend, get_backend
     from app.search.outbox import rebuild_from_database
 
@@ -112,13 +119,22 @@ def prepare(site: Site, count: int) -> None:
             "RATELIMIT_ENABLED": False,
         }
     )
+    init_migrate(app)
+    mark = workdir_of(site) / f"prepared-{count}"
     with app.app_context():
         upgrade()
-        seed_demo()
-        db.session.commit()
-        lines = (json.dumps(post) for post in medquad_posts(count, TAGS, AUTHORS))
         started = time.perf_counter()
-        import_posts(lines)
+        if source is not None:
+            copy_database(source, site.env["DATABASE_URL"])
+            site.filled_by = "copied with db copy-to"
+        elif mark.exists():
+            site.filled_by = "reused"
+        else:
+            seed_demo()
+            db.session.commit()
+            import_posts(json.dumps(post) for post in medquad_posts(count, TAGS, AUTHORS))
+            mark.touch()
+            site.filled_by = "imported"
         site.imported = time.perf_counter() - started
         started = time.perf_counter()
         rebuild_from_database(get_backend(app))
@@ -126,6 +142,18 @@ def prepare(site: Site, count: int) -> None:
         close_backend(app)
         db.session.remove()
         db.engine.dispose()
+
+
+def copy_database(source: Site, url: str) -> None:
+    done = subprocess.run(
+        [str(BIN / "flask"), "--app", "wsgi", "db", "copy-to", url],
+        cwd=REPO_ROOT,
+        env={**source.env, "INSTANCE_PATH": str(workdir_of(source) / "instance")},
+        capture_output=True,
+        text=True,
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"db copy-to failed:\n{done.stdout}{done.stderr}")
 
 
 @contextmanager
@@ -248,8 +276,8 @@ def naive_search(backend, query) -> None:
 def report(sites: list[Site], hello: list[float], count: int, sql: dict[str, list[float]]) -> None:
     for site in sites:
         print(
-            f"{site.backend}: {count} posts imported in {site.imported:.0f} s; index rebuilt in "
-            f"{site.rebuilt:.1f} s (target <= {TARGET_REBUILD_S:.0f} s)"
+            f"{site.backend}: {count} posts {site.filled_by} in {site.imported:.0f} s; "
+            f"index rebuilt in {site.rebuilt:.1f} s (target <= {TARGET_REBUILD_S:.0f} s)"
         )
     kinds = list(sites[0].by_type)
     header = f"{'requests':<14}{'n':>5}" + "".join(
@@ -298,16 +326,23 @@ def main() -> None:
     parser.add_argument("--posts", type=int, default=100_000)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--backends", default=",".join(BACKENDS))
+    parser.add_argument("--data", type=Path, help="keep the SQLite site here between runs")
     args = parser.parse_args()
     backends = [name for name in args.backends.split(",") if name]
     if not backends or set(backends) - set(BACKENDS):
         raise SystemExit(f"--backends takes a comma-separated choice of {', '.join(BACKENDS)}")
     with ExitStack() as stack:
-        folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-search-api-")))
-        sites = [open_site(stack, backend, folder / backend) for backend in backends]
+        scratch = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-search-api-")))
+        sites = [
+            open_site(stack, backend, (args.data or scratch) / backend, scratch / backend)
+            for backend in backends
+        ]
+        source = None
         for site in sites:
             print(f"Loading {args.posts} posts for {site.backend} ...", flush=True)
-            prepare(site, args.posts)
+            prepare(site, args.posts, source)
+            if site.backend == "whoosh":
+                source = site
         hello_port = free_port()
         processes = {}
         for site in sites:
@@ -328,15 +363,17 @@ def main() -> None:
     report(sites, hello, args.posts, sql)
 
 
-def open_site(stack: ExitStack, backend: str, workdir: Path) -> Site:
-    """The site's settings; for PostgreSQL, a cluster of its own, stopped on leaving."""
-    workdir.mkdir(parents=True)
+def open_site(stack: ExitStack, backend: str, kept: Path, scratch: Path) -> Site:
+    """The site's settings; SQLite in `kept` (which outlives the run with --data); for
+    PostgreSQL, a cluster of its own, stopped on leaving."""
     if backend == "whoosh":
-        return Site(backend, settings(backend, workdir, f"sqlite:///{workdir}/bench.db"))
+        kept.mkdir(parents=True, exist_ok=True)
+        return Site(backend, settings(backend, kept, f"sqlite:///{kept}/bench.db"))
     from tests.servers import PostgresServer
 
+    scratch.mkdir(parents=True)
     server = stack.enter_context(PostgresServer())
-    return Site(backend, settings(backend, workdir, server.create_database("bench")))
+    return Site(backend, settings(backend, scratch, server.create_database("bench")))
 
 
 if __name__ == "__main__":

@@ -43,7 +43,7 @@ def latest():
         site_url=site_url(),
         updated_when_empty=utcnow(),
     )
-    return atom_response(info, published_posts())
+    return atom_response(info, published_posts(with_bodies=True))
 
 
 @bp.get("/tags/<slug>/feed.atom")
@@ -57,7 +57,7 @@ def tag(slug: str):
         site_url=site_url(),
         updated_when_empty=topic.updated_at,
     )
-    return atom_response(info, published_in_tag(topic))
+    return atom_response(info, published_in_tag(topic, with_bodies=True))
 
 
 @bp.get("/authors/<username>/feed.atom")
@@ -74,7 +74,7 @@ def author(username: str):
         updated_when_empty=member.created_at,
         author_name=member.display_name,
     )
-    return atom_response(info, published_by(member))
+    return atom_response(info, published_by(member, with_bodies=True))
 
 
 SITEMAP_TYPE = "application/xml; charset=utf-8"

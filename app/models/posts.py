@@ -3,13 +3,15 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, func
+from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
 from app.db import Base, TimestampMixin, utcnow
 from app.models.enums import CONTENT_STATES, POST_KINDS, in_list
 from app.models.tags import Tag, post_tags
 from app.models.users import User
+
+CHARACTERS_A_MINUTE = 1200
 
 
 class Post(TimestampMixin, Base):
@@ -31,6 +33,8 @@ class Post(TimestampMixin, Base):
     summary: Mapped[str] = mapped_column(String(320), default="")
     body_source: Mapped[str] = mapped_column(Text)
     body_html: Mapped[str] = mapped_column(Text)
+    # Counted by the database, so a listing shows reading times without loading the bodies.
+    body_length: Mapped[int] = column_property(func.length(body_source))
     markup_version: Mapped[int]
     status: Mapped[str] = mapped_column(String(16), default="draft")
     status_reason: Mapped[str | None] = mapped_column(String(1000))
@@ -62,7 +66,11 @@ class Post(TimestampMixin, Base):
 
     @property
     def reading_minutes(self) -> int:
-        return max(1, round(len(self.body_source.split()) / 200))
+        """About 200 words a minute, at about six characters a word."""
+        length = self.body_length
+        if length is None:  # not yet flushed
+            length = len(self.body_source or "")
+        return max(1, round(length / CHARACTERS_A_MINUTE))
 
     def __repr__(self) -> str:
         return f"<Post {self.id} {self.status} {self.slug}>"

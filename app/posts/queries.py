@@ -10,12 +10,13 @@ from dataclasses import dataclass
 from functools import cache
 
 from sqlalchemy import Select, bindparam, func, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import defer, joinedload, selectinload
 
 from app.extensions import db
 from app.models import Comment, Post, Tag, TagKindCount, User, post_tags
 
 PUBLIC_STATUS = "published"
+BODY_COLUMNS = (Post.body_source, Post.body_html, Post.findings)
 
 
 @dataclass(frozen=True)
@@ -43,11 +44,15 @@ class Page:
 
 
 @cache
-def published_posts(*, with_tags: bool = True) -> Select:
+def published_posts(*, with_tags: bool = True, with_bodies: bool = False) -> Select:
     """Published posts, newest first, with what a listing shows loaded up front (the author in
-    the same query; the tags in one more, unless a short list shows none)."""
+    the same query; the tags in one more, unless a short list shows none). A listing never
+    reads the bodies: they stay in the database unless feeds, snippets or the index ask for
+    them (`with_bodies`), and touching them otherwise raises."""
     tags = selectinload(Post.tags).load_only(Tag.slug, Tag.name, Tag.kind)  # what a card shows
     loads = [joinedload(Post.author), *([tags] if with_tags else [])]
+    if not with_bodies:
+        loads += [defer(column, raiseload=True) for column in BODY_COLUMNS]
     return (
         select(Post)
         .where(Post.status == PUBLIC_STATUS)
@@ -89,16 +94,16 @@ def latest_published(limit: int) -> list[Post]:
     return list(db.session.scalars(published_posts().limit(limit)))
 
 
-def published_in_tag(tag: Tag, *, with_tags: bool = True) -> Select:
+def published_in_tag(tag: Tag, *, with_tags: bool = True, with_bodies: bool = False) -> Select:
     """The tag's published posts, newest first, read in order from the listing index."""
-    return in_a_tag(with_tags=with_tags).params(listed_tag_id=tag.id)
+    return in_a_tag(with_tags=with_tags, with_bodies=with_bodies).params(listed_tag_id=tag.id)
 
 
 @cache
-def in_a_tag(*, with_tags: bool = True) -> Select:
+def in_a_tag(*, with_tags: bool = True, with_bodies: bool = False) -> Select:
     """published_in_tag's shape, for statements built once: run it with `listed_tag_id`."""
     return (
-        published_posts(with_tags=with_tags)
+        published_posts(with_tags=with_tags, with_bodies=with_bodies)
         .join(post_tags, post_tags.c.post_id == Post.id)
         .where(
             post_tags.c.tag_id == bindparam("listed_tag_id"),
@@ -109,13 +114,15 @@ def in_a_tag(*, with_tags: bool = True) -> Select:
     )
 
 
-def published_by(author: User) -> Select:
-    return _by_an_author().params(listed_author_id=author.id)
+def published_by(author: User, *, with_bodies: bool = False) -> Select:
+    return _by_an_author(with_bodies).params(listed_author_id=author.id)
 
 
 @cache
-def _by_an_author() -> Select:
-    return published_posts().where(Post.author_id == bindparam("listed_author_id"))
+def _by_an_author(with_bodies: bool) -> Select:
+    return published_posts(with_bodies=with_bodies).where(
+        Post.author_id == bindparam("listed_author_id")
+    )
 
 
 def published_counts_by_tag() -> dict[int, int]:

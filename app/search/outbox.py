@@ -178,7 +178,7 @@ def record_failure(rows: list[SearchOutbox], error: Exception) -> None:
 def published_documents(post_ids: set[int]) -> list[SearchDocument]:
     if not post_ids:
         return []
-    posts = db.session.scalars(published_posts().where(Post.id.in_(post_ids)))
+    posts = db.session.scalars(published_posts(with_bodies=True).where(Post.id.in_(post_ids)))
     return [document_for(post) for post in posts]
 
 
@@ -186,7 +186,8 @@ def iter_published_documents(batch: int = REBUILD_BATCH) -> Iterator[SearchDocum
     """Every published post as a document, read in id order one batch at a time."""
     after = 0
     while True:
-        page = published_posts().order_by(None).where(Post.id > after).order_by(Post.id)
+        page = published_posts(with_bodies=True).order_by(None).where(Post.id > after)
+        page = page.order_by(Post.id)
         posts = list(db.session.scalars(page.limit(batch)))
         if not posts:
             return

@@ -93,7 +93,7 @@ def search(query: SearchQuery) -> SearchResults:
     page = backend.search(query)
     # the hits' order is the backend's; without an ORDER BY the ids are looked up by key
     # instead of walking the (status, published_at) index over every published post
-    hits = published_posts().where(Post.id.in_(page.post_ids)).order_by(None)
+    hits = published_posts(with_bodies=True).where(Post.id.in_(page.post_ids)).order_by(None)
     posts = {post.id: post for post in db.session.scalars(hits)}
     rows = []
     for hit in page.hits:

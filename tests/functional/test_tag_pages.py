@@ -649,3 +649,41 @@ def test_the_post_page_does_not_query_per_related_post(client, users):
     add_tagged_posts(users, tags, 20, 5)
     many = count_queries(client, post.path)
     assert few == many
+
+
+def statements_for(client, url: str) -> list[str]:
+    statements = []
+
+    def record(conn, cursor, statement, *args):
+        statements.append(" ".join(statement.split()))
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        assert client.get(url).status_code == 200
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    return statements
+
+
+@pytest.mark.parametrize(
+    "url", ["/", "/tags/counted", "/authors/pat", "/api/v1/posts?tag=counted", "/me/feed"]
+)
+def test_listings_show_reading_times_without_fetching_bodies(client, users, signed_in, url):
+    tags = [make_tag("counted", "condition"), make_tag("beside", "topic")]
+    db.session.commit()
+    long_body = "word " * 1200  # about 6,000 characters: five minutes
+    make_post(users["patient"], title="A long read", body=long_body, tags=tags, days_ago=1)
+    add_tagged_posts(users, tags, 3, 0)
+    db.session.commit()
+    signed_in("other_patient")
+    page = text(client.get("/authors/pat"))
+    client.post("/authors/pat/follow", data={"csrf_token": csrf_from(page)})
+    statements = statements_for(client, url)
+    # the rows a listing shows (a COUNT over the same query reads no column)
+    listed = [s for s in statements if "FROM posts" in s and not s.startswith("SELECT count(")]
+    assert listed, "the page lists posts"
+    for statement in listed:
+        columns = statement.replace("length(posts.body_source)", "")  # counted in the database
+        assert "body_source" not in columns and "body_html" not in columns, statement
+    if not url.startswith("/api/"):
+        assert "5 min read" in text(client.get(url))

@@ -12,6 +12,8 @@ Then the site of each backend and a bare Flask hello world run under gunicorn (2
 each), and the 50-query mix of bench/search.py is sent one request at a time, the sites taking
 turns on each query so that load from elsewhere on the machine falls on both alike.
 
+Then, on each site, applying one search outbox row as after an approval (the post read from the
+database, indexed, committed, the row deleted) is timed for 40 posts spread over the site.
 Afterwards, on the PostgreSQL database, the same queries run as SQL alone: the backend's own
 statement, and the naive plan it avoids (ts_rank over every match, ordered, plus an exact
 count), to show what ranking a bounded candidate set saves.
@@ -47,6 +49,8 @@ BIN = Path(sys.executable).parent
 BACKENDS = ("whoosh", "postgres")
 TARGETS_MS = {"whoosh": (30.0, 100.0), "postgres": (15.0, 50.0)}
 TARGET_REBUILD_S = 120.0
+OUTBOX_RUNS = 40
+TARGET_OUTBOX_P95_MS = 50.0
 TAGS = [
     "azathioprine",
     "lupus",
@@ -73,6 +77,7 @@ class Site:
     by_type: dict[str, list[float]] = field(default_factory=dict)
     errors: int = 0
     rss_mb: list[float] = field(default_factory=list)
+    outbox_ms: list[float] = field(default_factory=list)
 
     @property
     def everything(self) -> list[float]:
@@ -94,13 +99,28 @@ def workdir_of(site: Site) -> Path:
     return Path(site.env["SEARCH_INDEX_DIR"]).parent
 
 
+def site_app(site: Site):
+    from app import create_app
+
+    overrides = {
+        name: site.env[name]
+        for name in ("DATABASE_URL", "SEARCH_BACKEND", "SEARCH_INDEX_DIR", "SECRET_KEY")
+    }
+    return create_app(
+        {
+            **overrides,
+            "INSTANCE_PATH": str(workdir_of(site) / "instance"),
+            "RATELIMIT_ENABLED": False,
+        }
+    )
+
+
 def prepare(site: Site, count: int, source: Site | None = None) -> None:
     """Fill the site's database (reused when already prepared with `count` posts, copied from
     `source` when given, else the demo and `count` MedQuAD posts through the importer), then
     rebuild its index (timed)."""
     from flask_migrate import upgrade
 
-    from app import create_app
     from app.demo.loader import seed_demo
     from app.extensions import db
     from app.posts.importer import import_posts
@@ -108,17 +128,7 @@ def prepare(site: Site, count: int, source: Site | None = None) -> None:
     from app.search import close_backend, get_backend
     from app.search.outbox import rebuild_from_database
 
-    overrides = {
-        name: site.env[name]
-        for name in ("DATABASE_URL", "SEARCH_BACKEND", "SEARCH_INDEX_DIR", "SECRET_KEY")
-    }
-    app = create_app(
-        {
-            **overrides,
-            "INSTANCE_PATH": str(workdir_of(site) / "instance"),
-            "RATELIMIT_ENABLED": False,
-        }
-    )
+    app = site_app(site)
     init_migrate(app)
     mark = workdir_of(site) / f"prepared-{count}"
     with app.app_context():
@@ -154,6 +164,36 @@ def copy_database(source: Site, url: str) -> None:
     )
     if done.returncode != 0:
         raise SystemExit(f"db copy-to failed:\n{done.stdout}{done.stderr}")
+
+
+def outbox_timings(site: Site, runs: int = OUTBOX_RUNS) -> list[float]:
+    """Applying one outbox row as after an approval: the post read from the database, indexed
+    and committed, and the row deleted (ms each), for posts spread over the site."""
+    from sqlalchemy import select
+
+    from app.extensions import db
+    from app.models import Post, SearchOutbox
+    from app.search import close_backend, get_backend
+    from app.search.outbox import apply_pending
+
+    app = site_app(site)
+    timings = []
+    with app.app_context():
+        backend = get_backend(app)
+        published = select(Post.id).where(Post.status == "published").order_by(Post.id)
+        post_ids = list(db.session.scalars(published))
+        for post_id in post_ids[:: max(1, len(post_ids) // runs)][:runs]:
+            db.session.add(SearchOutbox(post_id=post_id, operation="index"))
+            db.session.commit()
+            started = time.perf_counter()
+            applied = apply_pending(backend)
+            timings.append((time.perf_counter() - started) * 1000)
+            if applied != 1:
+                raise SystemExit(f"{site.backend}: the outbox row of post {post_id} stayed")
+        close_backend(app)
+        db.session.remove()
+        db.engine.dispose()
+    return timings
 
 
 @contextmanager
@@ -302,6 +342,14 @@ def report(sites: list[Site], hello: list[float], count: int, sql: dict[str, lis
             f"{verdict}; non-200 answers: {site.errors}; worker RSS: "
             + ", ".join(f"{mb:.0f} MB" for mb in site.rss_mb)
         )
+    for site in sites:
+        times = site.outbox_ms
+        verdict = "met" if percentile(times, 0.95) <= TARGET_OUTBOX_P95_MS else "NOT met"
+        print(
+            f"{site.backend}: applying one outbox row (index one post + commit), {len(times)} "
+            f"runs: p50 {statistics.median(times):.1f} ms, p95 {percentile(times, 0.95):.1f} ms "
+            f"(target p95 <= {TARGET_OUTBOX_P95_MS:.0f} ms: {verdict})"
+        )
     if sql:
         print("PostgreSQL, the same queries as SQL only (no HTTP, no snippets):")
         for label, title in (
@@ -358,6 +406,8 @@ def main() -> None:
                 int(status_field(pid, "VmRSS").split()[0]) / 1024
                 for pid in child_pids(processes[site.backend].pid)
             ]
+        for site in sites:
+            site.outbox_ms = outbox_timings(site)
         postgres = next((site for site in sites if site.backend == "postgres"), None)
         sql = sql_timings(postgres.env["DATABASE_URL"], args.rounds) if postgres else {}
     report(sites, hello, args.posts, sql)

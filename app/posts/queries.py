@@ -16,7 +16,8 @@ from app.extensions import db
 from app.models import Comment, Post, Tag, TagKindCount, User, post_tags
 
 PUBLIC_STATUS = "published"
-BODY_COLUMNS = (Post.body_source, Post.body_html, Post.findings)
+# What a post says: its Markdown, the HTML made of it, and the screening findings.
+SOURCE_COLUMNS = (Post.body_source, Post.findings)
 
 
 @dataclass(frozen=True)
@@ -47,12 +48,12 @@ class Page:
 def published_posts(*, with_tags: bool = True, with_bodies: bool = False) -> Select:
     """Published posts, newest first, with what a listing shows loaded up front (the author in
     the same query; the tags in one more, unless a short list shows none). A listing never
-    reads the bodies: they stay in the database unless feeds, snippets or the index ask for
-    them (`with_bodies`), and touching them otherwise raises."""
+    reads the bodies: they stay in the database, and touching them raises. Feeds, snippets
+    and the index ask for the HTML (`with_bodies`); nothing listed needs the Markdown."""
     tags = selectinload(Post.tags).load_only(Tag.slug, Tag.name, Tag.kind)  # what a card shows
     loads = [joinedload(Post.author), *([tags] if with_tags else [])]
-    if not with_bodies:
-        loads += [defer(column, raiseload=True) for column in BODY_COLUMNS]
+    hidden = SOURCE_COLUMNS if with_bodies else (*SOURCE_COLUMNS, Post.body_html)
+    loads += [defer(column, raiseload=True) for column in hidden]
     return (
         select(Post)
         .where(Post.status == PUBLIC_STATUS)

@@ -12,19 +12,34 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import Post
 from app.posts.queries import PUBLIC_STATUS
-from app.search import SearchUnavailable, get_backend
+from app.search import SearchError, SearchUnavailable, get_backend
 from app.search.outbox import drain, outbox_status, rebuild_from_database
 from app.search.synonyms import DEFAULT_SYNONYMS_PATH, load_synonyms
 
 search_cli = AppGroup("search", help="Keep the search index true to the database.")
 
 
+def tidy_every_tier(backend) -> int:
+    """Merge the small segments of every size tier (the requests leave the larger tiers)."""
+    merges = 0
+    try:
+        while backend.tidy(every_tier=True):
+            merges += 1
+    except SearchError as error:
+        click.echo(f"The index was not tidied: {error}", err=True)
+    return merges
+
+
 @search_cli.command("sync")
 def sync_command() -> None:
     """Apply the queued index changes (the outbox) now."""
-    applied = drain(get_backend(current_app))
+    backend = get_backend(current_app)
+    applied = drain(backend)
+    merges = tidy_every_tier(backend)
     status = outbox_status()
     click.echo(f"Applied {applied} queued changes; {status.pending} still queued.")
+    if merges:
+        click.echo(f"Merged small index segments {merges} times.")
     if status.failing:
         raise click.ClickException(
             f"{status.failing} queued changes failed at least once; "

@@ -781,6 +781,10 @@ class PostgresBackend:
             connection.execute(sa.text(f"ANALYZE {WORDS}"))
         return count
 
+    def tidy(self, every_tier: bool = False) -> bool:
+        """Nothing to do: PostgreSQL's autovacuum keeps the tables and the GIN index in shape."""
+        return False
+
     def compact(self) -> None:
         """Forget words no post uses any more (after an erasure), and vacuum the tables."""
         with self._writing() as connection:

@@ -27,7 +27,7 @@ import warnings
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import lru_cache, partial
 from itertools import chain, islice
 from multiprocessing import current_process
 from pathlib import Path
@@ -41,6 +41,7 @@ from whoosh.fields import COLUMN, ID, KEYWORD, TEXT, Schema
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import EmptyIndexError, FileIndex, LockError
 from whoosh.query import And, AndNot, Every, Or, Phrase, Query, Term
+from whoosh.reading import SegmentReader
 from whoosh.searching import Searcher
 from whoosh.writing import IndexWriter
 
@@ -100,6 +101,13 @@ DEADLINE_CHECK_EVERY = 64
 FILTER_CACHE_SIZE = 16
 LOCK_TIMEOUT = 2.0
 SWAP_LOCK_TIMEOUT = 30.0
+# Changes are committed without merging: a Whoosh merge costs about 20 ms for each document
+# it copies, too much for the request that made the change. `tidy` merges the segments they
+# leave in tiers by size: a tier's segments become one once there are TIDY_FANOUT of them, so
+# a document is copied about once per tier and the number of segments stays small.
+MERGE_TIERS = (10, 100, 1_000)  # upper bounds, in documents
+TIDY_FANOUT = 6
+TIDY_AFTER_REQUESTS_UP_TO = 100  # larger tiers take seconds: `flask search sync` merges them
 OPEN_ATTEMPTS = 5
 OPEN_RETRY_DELAY = 0.02
 REBUILD_LIMIT_MB = 256
@@ -718,9 +726,28 @@ class WhooshBackend:
             except BaseException:
                 writer.cancel()
                 raise
-            writer.commit(optimize=optimize)
+            writer.commit(optimize=optimize, merge=False)
 
         self._guarded(write)
+
+    def tidy(self, every_tier: bool = False) -> bool:
+        """Merge the first full tier of segments (only the small tiers a request can afford,
+        unless `every_tier`); False when none is full, or while another writer holds the index."""
+        largest = MERGE_TIERS[-1] if every_tier else TIDY_AFTER_REQUESTS_UP_TO
+
+        def merge() -> bool:
+            ix = self._open_index()
+            tier = full_tier(ix._segments(), largest)
+            if tier is None:
+                return False
+            try:
+                writer = ix.writer(timeout=0)
+            except LockError:
+                return False
+            writer.commit(mergetype=partial(merge_tier, tier=tier))
+            return True
+
+        return self._guarded(merge)
 
     def compact(self) -> None:
         """Merge all segments, so deleted documents' words leave the files (after erasure)."""
@@ -892,6 +919,33 @@ def open_index(folder: Path) -> FileIndex:
         return storage.open_index(INDEX_NAME, schema=SCHEMA)
     except EmptyIndexError as error:
         raise IndexMissing(f"No search index in {folder}; rebuild it.") from error
+
+
+def full_tier(segments: list, largest: int) -> tuple[int, int] | None:
+    """The (low, high) document bounds of the smallest tier holding TIDY_FANOUT segments."""
+    low = 0
+    for high in MERGE_TIERS:
+        if high > largest:
+            break
+        if len(in_tier(segments, (low, high))) >= TIDY_FANOUT:
+            return low, high
+        low = high
+    return None
+
+
+def in_tier(segments: list, tier: tuple[int, int]) -> list:
+    low, high = tier
+    return [segment for segment in segments if low <= segment.doc_count_all() < high]
+
+
+def merge_tier(writer: IndexWriter, segments: list, tier: tuple[int, int]) -> list:
+    """A Whoosh merge policy: the tier's segments into the writer's new one."""
+    merging = in_tier(segments, tier)
+    for segment in merging:
+        reader = SegmentReader(writer.storage, writer.schema, segment)
+        writer.add_reader(reader)
+        reader.close()
+    return [segment for segment in segments if segment not in merging]
 
 
 def build_index(folder: Path, docs: Iterable[SearchDocument], procs: int = REBUILD_PROCS) -> int:

@@ -39,18 +39,30 @@ def _forget_rows(session: Session, previous_transaction) -> None:
 
 def apply_after_commit(response):
     """Apply this request's queued index changes before answering, so the next request sees
-    them; a busy or broken index leaves them queued (never an error for the member)."""
+    them; a busy or broken index leaves them queued (never an error for the member). Tidying
+    the index after changes waits until the response has been sent."""
     if g.pop("search_outbox_queued", False):
         from flask import current_app
 
         from app.search import get_backend
         from app.search.outbox import apply_pending
 
+        backend = get_backend(current_app)
         try:
-            apply_pending(get_backend(current_app))
+            applied = apply_pending(backend)
         except Exception:  # the member's change is committed; the outbox keeps the rest
             log.exception("search outbox could not be applied after a request")
+        else:
+            if applied:
+                response.call_on_close(lambda: tidy_quietly(backend))
     return response
+
+
+def tidy_quietly(backend) -> None:
+    try:
+        backend.tidy()
+    except Exception:  # a later tidy, sync or rebuild does it
+        log.exception("search index could not be tidied")
 
 
 def check_index_once():

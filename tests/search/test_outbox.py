@@ -19,9 +19,9 @@ from app.search.outbox import (
     rebuild_from_database,
 )
 from app.search.postgres_backend import PostgresBackend
-from app.search.whoosh_backend import WhooshBackend
+from app.search.whoosh_backend import MERGE_TIERS, TIDY_FANOUT, WhooshBackend
 from tests.conftest import make_user
-from tests.helpers import make_post, make_tag
+from tests.helpers import make_post, make_tag, post_form, sign_in
 from tests.search.conftest import FAST_LOCK_TIMEOUT
 from tests.search.helpers import found
 
@@ -266,3 +266,81 @@ def test_cli_reload_synonyms_checks_the_file(app, runner, tmp_path):
     assert result.exit_code == 0, result.output
     assert "1 synonym groups (2 entries)" in result.output
     assert "line 3" in result.output
+
+
+def segment_sizes(backend: WhooshBackend) -> list[int]:
+    return [segment.doc_count_all() for segment in backend._open_index()._segments()]
+
+
+def segment_count(backend: WhooshBackend) -> int:
+    return len(segment_sizes(backend))
+
+
+def apply_one_at_a_time(backend: WhooshBackend) -> None:
+    while apply_pending(backend, limit=1):
+        pass
+
+
+def test_changes_are_committed_without_merging_and_tidy_merges_them_later(backend, author):
+    posts = [make_post(author, title=f"Week {n} on azathioprine") for n in range(7)]
+    apply_one_at_a_time(backend)
+    assert segment_count(backend) == 7  # Whoosh's default policy would have merged by now
+
+    assert backend.tidy() is True
+    assert segment_count(backend) == 1
+    assert sorted(found(backend, "azathioprine")) == sorted(post.id for post in posts)
+    assert backend.doc_count() == 7
+    assert backend.tidy() is False  # one segment: nothing to merge
+
+
+def test_tidy_merges_by_size_tier_so_a_document_is_not_copied_again_and_again(backend, author):
+    for n in range(TIDY_FANOUT * MERGE_TIERS[0]):
+        make_post(author, title=f"Bloods, week {n}")
+        apply_one_at_a_time(backend)
+        backend.tidy()
+    sizes = segment_sizes(backend)
+    # the singles were merged into tier-1 segments, and those into one tier-2 segment; the
+    # tier-2 segment is merged again only with five more of its kind
+    assert max(sizes) >= MERGE_TIERS[0] and len(sizes) < TIDY_FANOUT * 2
+    assert sum(sizes) == TIDY_FANOUT * MERGE_TIERS[0]
+    assert backend.tidy(every_tier=True) in (True, False)
+    assert backend.doc_count() == TIDY_FANOUT * MERGE_TIERS[0]
+
+
+def test_tidy_leaves_the_index_to_a_writer_that_holds_it(backend, author):
+    for n in range(7):
+        make_post(author, title=f"Day {n} of tapering prednisone")
+    apply_one_at_a_time(backend)
+    writer = backend._open_index().writer()
+    try:
+        assert backend.tidy() is False
+    finally:
+        writer.cancel()
+    assert segment_count(backend) == 7
+
+
+def test_a_request_that_changed_the_index_tidies_it_after_answering(app, client, users):
+    tidied = []
+    search = get_backend(app)
+    search.tidy = lambda every_tier=False: tidied.append(every_tier) or False
+    tag = make_tag("azathioprine", "medication")
+    db.session.commit()
+    sign_in(client, users["provider"].email)
+    client.get("/")
+    assert tidied == []
+    form = {
+        "kind": "article",
+        "title": "Starting azathioprine",
+        "body": "Bloods and a TPMT test came before my first dose.",
+        "tags": tag.slug,
+    }
+    response = post_form(client, "/posts/new", form)
+    assert response.status_code == 302
+    assert found(search, "azathioprine")  # applied before the answer
+    assert tidied == []
+    response.close()  # as the WSGI server does once the response is sent
+    assert tidied == [False]  # the small tiers only
+
+
+def test_postgres_needs_no_tidying():
+    assert PostgresBackend.tidy(object()) is False

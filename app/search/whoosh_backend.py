@@ -24,7 +24,7 @@ import tempfile
 import threading
 import time
 import warnings
-from collections import deque
+from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache, partial
@@ -405,9 +405,12 @@ def context_fragments(
 ) -> Iterator[highlight.Fragment]:
     """The fragments with matches that whoosh.highlight.ContextFragmenter makes of `text` (its
     loop, step for step, over the analyzer's tokens as plain offsets: Token objects are made
-    for the matched words only). Long posts spend most of a snippet's time here."""
+    for the matched words only). Long posts spend most of a snippet's time here, nearly all of
+    it on words outside a fragment, so those only note where they start; a fragment's opening
+    word is looked up when a match starts one (Whoosh keeps a queue of them instead)."""
+    idle_starts: list[int] = []  # words outside a fragment since the last one ended
+    idle_end = 0  # where the last of them ends
     first = None
-    firsts: deque[int] = deque()
     countdown = -1
     matched: list[Token] = []
     endchar = 0
@@ -415,23 +418,25 @@ def context_fragments(
     known = QUERY_TERMS.get
     for match in TOKEN.finditer(text):
         startchar, endchar = match.span()
-        length = endchar - startchar
         if endchar > charlimit:
             break
         word = match.group()
         term = known(word) or query_term(word)
         hit = term in terms
         if countdown < 0 and not hit:
-            firsts.append(startchar)
-            while firsts and endchar - firsts[0] > surround:
-                firsts.popleft()
-        elif currentlen + length > maxchars:
+            idle_starts.append(startchar)
+            idle_end = endchar
+            continue
+        length = endchar - startchar
+        if currentlen + length > maxchars:
             countdown = 0
         elif hit:
             countdown = surround
             if first is None:
-                if firsts:
-                    first = firsts[0]
+                # Whoosh's queue holds the words starting within `surround` of idle_end
+                opening = bisect_left(idle_starts, idle_end - surround)
+                if opening < len(idle_starts):
+                    first = idle_starts[opening]
                 else:
                     first = startchar
                     countdown += surround
@@ -443,7 +448,7 @@ def context_fragments(
                 if matched:  # (Whoosh also makes empty fragments here; they never score)
                     yield highlight.mkfrag(text, matched, startchar=first, endchar=endchar)
                 matched = []
-                firsts = deque()
+                idle_starts = []
                 first = None
                 currentlen = 0
     if matched:

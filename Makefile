@@ -7,7 +7,7 @@ PORT ?= 5000
 FLASK := $(BIN)/flask --app wsgi
 WORKERS ?= 2
 
-.PHONY: run test lint bench install browser-deps node-deps service-deps serve clean
+.PHONY: run test lint bench audit install browser-deps node-deps service-deps serve clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -91,3 +91,14 @@ bench: install service-deps
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
+
+# Known vulnerabilities in the installed versions, from PyPI's advisory data (pip-audit lives in
+# a virtualenv of its own so that it never changes the project's). --strict fails when a
+# package could not be checked: a registry without PyPI's JSON API answers "not found".
+AUDIT_VENV := .venv-audit
+audit: install
+	test -x $(AUDIT_VENV)/bin/pip-audit || \
+	  ($(PYTHON) -m venv $(AUDIT_VENV) && $(AUDIT_VENV)/bin/python -m pip install --quiet pip-audit)
+	$(BIN)/python -m pip freeze --exclude-editable > $(AUDIT_VENV)/installed.txt
+	$(AUDIT_VENV)/bin/pip-audit --strict --no-deps --disable-pip --progress-spinner off \
+	  -r $(AUDIT_VENV)/installed.txt

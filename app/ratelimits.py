@@ -17,6 +17,7 @@ from app.extensions import limiter
 SIGN_IN_PER_ADDRESS = "20/minute;100/hour"
 SIGN_IN_PER_ACCOUNT = "10/minute;30/hour"
 REGISTER = "5/hour"
+REGISTER_PER_ACCOUNT = "3/hour"  # messages sent to one address, whoever asks
 RESET_PER_ADDRESS = "5/hour"
 RESET_PER_ACCOUNT = "3/hour"
 POSTING = "10/hour"
@@ -42,6 +43,11 @@ def only_posts() -> bool:
     return request.method != "POST"
 
 
+def sent_a_message(response) -> bool:
+    """A registration that was answered (and so mailed the address), not a refused form."""
+    return response.status_code == 200
+
+
 per_address = get_remote_address
 sign_in_by_address = limiter.limit(
     SIGN_IN_PER_ADDRESS, key_func=per_address, exempt_when=only_posts
@@ -50,6 +56,13 @@ sign_in_by_account = limiter.limit(
     SIGN_IN_PER_ACCOUNT, key_func=account_key, exempt_when=only_posts, scope="sign-in-account"
 )
 registering = limiter.limit(REGISTER, key_func=per_address, exempt_when=only_posts)
+registering_by_account = limiter.limit(
+    REGISTER_PER_ACCOUNT,
+    key_func=account_key,
+    exempt_when=only_posts,
+    deduct_when=sent_a_message,
+    scope="register-account",
+)
 reset_by_address = limiter.limit(RESET_PER_ADDRESS, key_func=per_address, exempt_when=only_posts)
 reset_by_account = limiter.limit(
     RESET_PER_ACCOUNT, key_func=account_key, exempt_when=only_posts, scope="reset-account"

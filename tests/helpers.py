@@ -2,6 +2,9 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from pathlib import Path
 
 from app.db import utcnow
 from app.extensions import db
@@ -27,6 +30,34 @@ def post_form(client, page_url: str, data: dict, action_url: str | None = None, 
     page = client.get(page_url)
     token = csrf_from(page.get_data(as_text=True))
     return client.post(action_url or page_url, data={**data, "csrf_token": token}, **kwargs)
+
+
+def take_mails(app) -> list[EmailMessage]:
+    """The messages written to MAIL_FOLDER since the last call (each is read once, then removed)."""
+    folder = Path(app.config["MAIL_FOLDER"])
+    messages = []
+    for path in sorted(folder.glob("*.eml")) if folder.exists() else []:
+        messages.append(message_from_bytes(path.read_bytes(), policy=policy.default))
+        path.unlink()
+    return messages
+
+
+def confirmation_link(message: EmailMessage) -> str:
+    """The path and query of the link that finishes a registration, from its mail."""
+    match = re.search(
+        r"https?://[^/\s]+(/auth/register/confirm\?token=[\w-]+)", message.get_content()
+    )
+    assert match, "no confirmation link in the message"
+    return match.group(1)
+
+
+def register_and_confirm(client, app, data: dict):
+    """Register through the form, then open the emailed link and press its button."""
+    take_mails(app)
+    answer = post_form(client, "/auth/register", data)
+    assert answer.status_code == 200, answer.get_data(as_text=True)
+    (message,) = take_mails(app)
+    return post_form(client, confirmation_link(message), {})
 
 
 def sign_in(client, email: str, password: str = PASSWORD):

@@ -56,6 +56,10 @@ class RegisterForm(FlaskForm):
             raise ValidationError(problem)
 
 
+class ConfirmRegistrationForm(FlaskForm):
+    """Only the CSRF token: the link's token stays in the query string."""
+
+
 class LoginForm(FlaskForm):
     email = EmailField(
         "Email",

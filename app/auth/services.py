@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -22,6 +23,7 @@ class AccountError(ValueError):
         self.field = field
 
 
+HANDLE_TAKEN = "That handle is taken; please choose another."
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{2,29}$")
 RESERVED_USERNAMES = frozenset(
     {
@@ -74,17 +76,37 @@ def create_account(
         raise AccountError("password", problem)
     if role not in ROLES:
         raise AccountError("role", f"Unknown role {role!r}; choose one of {', '.join(ROLES)}.")
-    if db.session.scalar(select(User.id).where(User.email == email)) is not None:
+    return add_member(
+        email=email,
+        username=username,
+        password_hash=hash_password(password),
+        role=role,
+        display_name=display_name,
+        consented_at=utcnow() if consented else None,
+    )
+
+
+def add_member(
+    *,
+    email: str,
+    username: str,
+    password_hash: str,
+    role: str = "patient",
+    display_name: str | None = None,
+    consented_at: datetime | None = None,
+) -> User:
+    """Add an account whose fields are already checked, unless its email or handle is taken."""
+    if email_taken(email):
         raise AccountError("email", "An account with this email already exists. Try signing in.")
-    if db.session.scalar(select(User.id).where(User.username == username)) is not None:
-        raise AccountError("username", "That handle is taken; please choose another.")
+    if username_taken(username):
+        raise AccountError("username", HANDLE_TAKEN)
     user = User(
         email=email,
         username=username,
         display_name=(display_name or username)[:80],
         role=role,
-        password_hash=hash_password(password),
-        consented_at=utcnow() if consented else None,
+        password_hash=password_hash,
+        consented_at=consented_at,
     )
     try:
         with db.session.begin_nested():
@@ -94,6 +116,14 @@ def create_account(
             "username", "That handle or email was just taken; please choose another."
         ) from None
     return user
+
+
+def email_taken(email: str) -> bool:
+    return db.session.scalar(select(User.id).where(User.email == email)) is not None
+
+
+def username_taken(username: str) -> bool:
+    return db.session.scalar(select(User.id).where(User.username == username)) is not None
 
 
 def authenticate(email: str, password: str) -> User | None:

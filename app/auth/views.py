@@ -11,8 +11,10 @@ from flask_login import (
 )
 
 from app import ratelimits
+from app.auth import registration
 from app.auth.forms import (
     ChangePasswordForm,
+    ConfirmRegistrationForm,
     LoginForm,
     NewPasswordForm,
     RegisterForm,
@@ -20,7 +22,7 @@ from app.auth.forms import (
 )
 from app.auth.passwords import verify_password
 from app.auth.reset import request_reset, reset_password, set_password, valid_token
-from app.auth.services import AccountError, authenticate, create_account
+from app.auth.services import AccountError, authenticate
 from app.auth.sessions import end_all_sessions
 from app.extensions import db
 from app.security import safe_next
@@ -37,15 +39,22 @@ def start_session(user, remember: bool = False) -> None:
     login_user(user, remember=remember)
 
 
+REGISTER_SENT = (
+    "We sent a link to that address to finish creating your account. It works once, for "
+    "24 hours. If the address already has an account, the message says how to sign in instead."
+)
+
+
 @bp.route("/register", methods=["GET", "POST"])
 @ratelimits.registering
+@ratelimits.registering_by_account
 def register():
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
     form = RegisterForm()
     if form.validate_on_submit():
         try:
-            user = create_account(
+            registration.start(
                 email=form.email.data,
                 username=form.username.data,
                 password=form.password.data,
@@ -55,11 +64,47 @@ def register():
             add_form_error(form, error.field, str(error))
         else:
             db.session.commit()
-            start_session(user)
-            flash(f"Welcome, @{user.username}. You are signed in.", "success")
-            return redirect(url_for("main.home"))
+            return render_template("auth/register.html", form=None, sent=REGISTER_SENT)
     status = 400 if form.is_submitted() else 200
-    return render_template("auth/register.html", form=form), status
+    return render_template("auth/register.html", form=form, sent=None), status
+
+
+# What a confirmation link that cannot create an account answers, by the field at fault.
+CONFIRM_PROBLEM_STATUS = {"token": 400, "email": 409, "username": 409}
+
+
+@bp.route("/register/confirm", methods=["GET", "POST"])
+def confirm_registration():
+    """The link in the mail opens this page; only its button (a POST) creates the account,
+    so a mail scanner that follows links changes nothing."""
+    # The token travels in the query string, which the access log leaves out.
+    token = request.args.get("token", "")
+    pending = registration.pending_for(token)
+    if pending is None:
+        return confirm_problem(AccountError("token", registration.LINK_INVALID))
+    form = ConfirmRegistrationForm()
+    if form.validate_on_submit():
+        try:
+            user = registration.confirm(token)
+        except AccountError as error:
+            db.session.commit()  # the registration is used up either way
+            return confirm_problem(error)
+        db.session.commit()
+        start_session(user)
+        flash(f"Welcome, @{user.username}. You are signed in.", "success")
+        return redirect(url_for("main.home"))
+    if problem := registration.conflict(pending):
+        return confirm_problem(problem)
+    status = 400 if form.is_submitted() else 200
+    return render_template(
+        "auth/register_confirm.html", form=form, username=pending.username
+    ), status
+
+
+def confirm_problem(error: AccountError):
+    return render_template(
+        "auth/register_problem.html", problem=error.field
+    ), CONFIRM_PROBLEM_STATUS.get(error.field, 400)
 
 
 @bp.route("/login", methods=["GET", "POST"])

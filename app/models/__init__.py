@@ -11,7 +11,7 @@ from app.models.moderation import (
 )
 from app.models.posts import Comment, Post, Revision
 from app.models.tags import Tag, TagKindCount, TagPairCount, post_tags
-from app.models.tokens import PasswordResetToken
+from app.models.tokens import PasswordResetToken, PendingRegistration
 from app.models.users import User
 
 __all__ = [
@@ -20,6 +20,7 @@ __all__ = [
     "Follow",
     "MemberCondition",
     "PasswordResetToken",
+    "PendingRegistration",
     "Reaction",
     "Comment",
     "Flag",

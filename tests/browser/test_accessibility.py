@@ -3,20 +3,25 @@
 axe-core comes from npm (package.json pins it; `make node-deps`, run by `make test`, installs
 it into node_modules/). Playwright injects it into Debian's headless Chromium and runs it on
 the real pages served by the test app: home, a tag page, an article, an author page, search,
-sign-in, register, the tags index, a new post (signed in) and the moderation queue (as a
-moderator, with a pending post in it).
+sign-in, register, the page a registration link opens, the tags index, a new post (signed
+in) and the moderation queue (as a moderator, with a pending post in it).
 """
 
 from __future__ import annotations
 
+import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
+from app.auth.passwords import hash_password
+from app.auth.reset import token_digest
+from app.db import utcnow
 from app.demo.loader import seed_demo
 from app.extensions import db
-from app.models import Post, User
+from app.models import PendingRegistration, Post, User
 from app.posts.services import create_post
 from tests.conftest import make_user
 from tests.helpers import PASSWORD, csrf_from
@@ -97,11 +102,30 @@ def community_with_a_pending_post() -> dict[str, str]:
     }
 
 
+def registration_link() -> str:
+    """The page the link in a registration mail opens, for a registration waiting for it."""
+    token = secrets.token_urlsafe(32)
+    db.session.commit()  # end the read transaction first: a stale WAL snapshot cannot write
+    db.session.add(
+        PendingRegistration(
+            email="joining@example.org",
+            username="joining_member",
+            password_hash=hash_password(PASSWORD),
+            consented_at=utcnow(),
+            token_hash=token_digest(token),
+            expires_at=utcnow() + timedelta(hours=1),
+        )
+    )
+    db.session.commit()
+    return f"/auth/register/confirm?token={token}"
+
+
 @pytest.mark.parametrize("width", WIDTHS, ids=lambda w: f"{w}px")
 @pytest.mark.parametrize("scheme", SCHEMES)
 def test_pages_have_no_wcag_21_aa_violations(app, live_server, browser, scheme, width):
     assert AXE.is_file(), f"{AXE} is missing: run `make node-deps` (npm ci) first."
     people = community_with_a_pending_post()
+    joining = registration_link()
     member_state = signed_in_state(browser, live_server, people["member"])
     moderator_state = signed_in_state(browser, live_server, people["moderator"])
     pages = [
@@ -113,6 +137,7 @@ def test_pages_have_no_wcag_21_aa_violations(app, live_server, browser, scheme, 
         (None, "/search?q=imuran"),
         (None, "/auth/login"),
         (None, "/auth/register"),
+        (None, joining),
         (member_state, "/posts/new"),
         (moderator_state, "/moderation/"),
     ]

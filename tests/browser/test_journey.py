@@ -1,4 +1,5 @@
-"""A newcomer joins, signs in again, and reads the Azathioprine page, as a person would."""
+"""A newcomer joins (through the emailed link), signs in again, and reads the Azathioprine
+page, as a person would."""
 
 import re
 
@@ -6,6 +7,7 @@ import pytest
 
 from app.demo.loader import seed_demo
 from app.extensions import db
+from tests.helpers import confirmation_link, take_mails
 
 pytestmark = pytest.mark.browser
 
@@ -29,6 +31,14 @@ def test_register_sign_in_and_read_the_azathioprine_page(app, live_server, page)
     page.get_by_label("Password").fill("twelve+ characters here")
     page.get_by_label(re.compile("I agree")).check()
     page.get_by_role("button", name="Create account").click()
+    page.get_by_role("heading", name="Check your email").wait_for()
+    (message,) = take_mails(app)
+    assert message["To"] == "reader@example.org"
+    link = confirmation_link(message)
+    assert live_server + link in message.get_content()
+    page.goto(live_server + link)
+    assert page.get_by_text("@new_reader").first.is_visible()
+    page.get_by_role("button", name="Create my account").click()
     page.wait_for_url(live_server + "/")
     assert page.get_by_text("Welcome, @new_reader").is_visible()
 

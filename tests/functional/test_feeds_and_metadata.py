@@ -497,13 +497,22 @@ def test_post_urls_with_a_stale_slug_still_redirect_to_the_canonical_one(client,
 
 
 @pytest.mark.parametrize(
-    "url", ["/search?q=dose", "/search", "/auth/login", "/auth/register", "/auth/reset"]
+    "url",
+    [
+        "/search?q=dose",
+        "/search",
+        "/auth/login",
+        "/auth/register",
+        "/auth/register/confirm?token=secret-token",
+        "/auth/reset",
+    ],
 )
 def test_search_and_sign_in_pages_are_not_indexed(client, world, url):
     head = read_head(client.get(url))
     assert head.meta["robots"] == ["noindex"]
     assert_page_metadata(head, None)
     assert len(head.canonical()) == 1 and head.canonical()[0].startswith(BASE)
+    assert "token" not in head.canonical()[0]
 
 
 @pytest.mark.parametrize("url", ["/moderation/", "/me/posts", "/me/profile", "/posts/new"])

@@ -12,6 +12,7 @@ PAGES = [
     "/search?q=x",
     "/auth/login",
     "/auth/register",
+    "/auth/register/confirm?token=no-such-token",
     "/healthz",
     "/no/such/page",
     "/api/v1/search?q=x",

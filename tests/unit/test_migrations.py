@@ -24,6 +24,7 @@ MODEL_TABLES = {
     "flags",
     "moderation_events",
     "search_outbox",
+    "pending_registrations",
 }
 
 

@@ -1,0 +1,168 @@
+"""Registration confirmed by email, answering the same whether or not the address has an account.
+
+`start` checks the handle and password (public or the submitter's own, so they may be reported
+on the form), hashes the password either way, and sends the address one message: a link to
+finish creating the account, or, when the address already has one, a note with links to sign in
+and to reset the password. The account itself is only created by `confirm`, from the pending
+registration the link names. Functions flush; the request commits.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+
+from flask import url_for
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+
+from app.auth.passwords import hash_password, password_problem
+from app.auth.reset import token_digest
+from app.auth.services import (
+    HANDLE_TAKEN,
+    AccountError,
+    add_member,
+    email_taken,
+    normalize_email,
+    username_problem,
+    username_taken,
+)
+from app.db import utcnow
+from app.extensions import db
+from app.mail import send_mail
+from app.models import PendingRegistration, User
+
+TOKEN_LIFETIME = timedelta(hours=24)
+LINK_INVALID = "This link has expired or was already used."
+
+CONFIRM_SUBJECT = "Finish creating your account"
+CONFIRM_BODY = """Hello,
+
+Someone, probably you, asked to create an account with this email address.
+To finish, open this link within 24 hours and confirm on the page it opens:
+
+{link}
+
+If it was not you, ignore this message: no account is created, and the request
+is deleted when the link expires.
+"""
+ALREADY_SUBJECT = "Someone tried to register with your email address"
+ALREADY_BODY = """Hello,
+
+Someone, perhaps you, tried to create a new account with this email address.
+The address already belongs to an account, so nothing was created and your
+account is unchanged.
+
+To sign in:
+{sign_in}
+
+If you have forgotten your password, choose a new one here:
+{reset}
+
+If it was not you, you can ignore this message.
+"""
+
+
+def start(*, email: str, username: str, password: str, consented: bool) -> None:
+    """Send the address a confirmation link, or a note if it has an account; the caller
+    answers the same either way. Raises AccountError for the handle, password or consent."""
+    email = normalize_email(email)
+    username = username.strip().lower()
+    if problem := username_problem(username):
+        raise AccountError("username", problem)
+    if problem := password_problem(password, username=username, email=email):
+        raise AccountError("password", problem)
+    if not consented:
+        raise AccountError("consent", "We need your consent to store health information.")
+    if username_taken(username):
+        raise AccountError("username", HANDLE_TAKEN)
+    password_hash = hash_password(password)  # spent whether or not the address is taken
+    token = secrets.token_urlsafe(32)
+    purge_expired()
+    if email_taken(email):
+        send_mail(
+            email,
+            ALREADY_SUBJECT,
+            ALREADY_BODY.format(
+                sign_in=url_for("auth.login", _external=True),
+                reset=url_for("auth.reset_request", _external=True),
+            ),
+        )
+        return
+    now = utcnow()
+    pending = PendingRegistration(
+        email=email,
+        username=username,
+        password_hash=password_hash,
+        consented_at=now,
+        token_hash=token_digest(token),
+        expires_at=now + TOKEN_LIFETIME,
+    )
+    if replace_pending(pending):
+        link = url_for("auth.confirm_registration", token=token, _external=True)
+        send_mail(email, CONFIRM_SUBJECT, CONFIRM_BODY.format(link=link))
+
+
+def replace_pending(pending: PendingRegistration) -> bool:
+    """Store the registration in place of any older one for the address. A registration of
+    the same address committed meanwhile (a double submit) is replaced in turn; if that races
+    again, the other one stands and False says so."""
+    for _ in range(2):
+        forget_pending(pending.email)
+        try:
+            with db.session.begin_nested():
+                db.session.add(pending)
+        except IntegrityError:
+            continue
+        return True
+    return False
+
+
+def forget_pending(email: str) -> None:
+    db.session.execute(delete(PendingRegistration).where(PendingRegistration.email == email))
+
+
+def purge_expired() -> None:
+    db.session.execute(
+        delete(PendingRegistration).where(PendingRegistration.expires_at <= utcnow())
+    )
+
+
+def pending_for(token: str) -> PendingRegistration | None:
+    """The registration a link names, while it can still be confirmed."""
+    pending = db.session.scalar(
+        select(PendingRegistration).where(PendingRegistration.token_hash == token_digest(token))
+    )
+    if pending is None or pending.expires_at <= utcnow():
+        return None
+    return pending
+
+
+def conflict(pending: PendingRegistration) -> AccountError | None:
+    """Why the registration can no longer become an account (its address or handle was
+    taken since it was started), or None."""
+    if email_taken(pending.email):
+        return AccountError("email", "An account with this email address already exists.")
+    if username_taken(pending.username):
+        return AccountError("username", HANDLE_TAKEN)
+    return None
+
+
+def confirm(token: str) -> User:
+    """Create the account a link names, once. The registration is used up even when the
+    account cannot be created (AccountError) because its address or handle was taken since."""
+    pending = pending_for(token)
+    if pending is None:
+        raise AccountError("token", LINK_INVALID)
+    fields = {
+        "email": pending.email,
+        "username": pending.username,
+        "password_hash": pending.password_hash,
+        "consented_at": pending.consented_at,
+    }
+    claimed = db.session.execute(
+        delete(PendingRegistration).where(PendingRegistration.id == pending.id)
+    )
+    if claimed.rowcount != 1:  # a concurrent confirmation of the same link got there first
+        raise AccountError("token", LINK_INVALID)
+    return add_member(**fields)

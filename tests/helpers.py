@@ -51,13 +51,20 @@ def confirmation_link(message: EmailMessage) -> str:
     return match.group(1)
 
 
-def register_and_confirm(client, app, data: dict):
-    """Register through the form, then open the emailed link and press its button."""
+def choose_password(client, link: str, password: str = PASSWORD, again: str | None = None):
+    """Fill in the page a registration link opens: the password, twice, then its button."""
+    data = {"password": password, "password_again": password if again is None else again}
+    return post_form(client, link, data)
+
+
+def register_and_confirm(client, app, data: dict, password: str = PASSWORD):
+    """Register through the form (no password there), then open the emailed link and choose
+    the password on the page it opens."""
     take_mails(app)
     answer = post_form(client, "/auth/register", data)
     assert answer.status_code == 200, answer.get_data(as_text=True)
     (message,) = take_mails(app)
-    return post_form(client, confirmation_link(message), {})
+    return choose_password(client, confirmation_link(message), password)
 
 
 def sign_in(client, email: str, password: str = PASSWORD):

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, StringField
-from wtforms.validators import DataRequired, Email, Length, ValidationError
+from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
 
 from app.auth.passwords import MAX_LENGTH, MIN_LENGTH
 from app.auth.services import username_problem
@@ -45,7 +45,6 @@ class RegisterForm(FlaskForm):
         description="3–30 letters, digits, - or _. Shown on your posts; "
         "choose one that does not identify you.",
     )
-    password = new_password_field("Password")
     consent = BooleanField(
         "I agree that this site stores what I post about my health to run this community.",
         validators=[DataRequired("We need your consent to store health information.")],
@@ -57,7 +56,18 @@ class RegisterForm(FlaskForm):
 
 
 class ConfirmRegistrationForm(FlaskForm):
-    """Only the CSRF token: the link's token stays in the query string."""
+    """The password, chosen only here, by whoever opened the mailed link (the link's token
+    stays in the query string). The registration form asks for none: whoever fills it in need
+    not own the address."""
+
+    password = new_password_field("Password")
+    password_again = PasswordField(
+        "Repeat the password",
+        validators=[
+            DataRequired("Repeat the password."),
+            EqualTo("password", "The two passwords do not match."),
+        ],
+    )
 
 
 class LoginForm(FlaskForm):

@@ -1,10 +1,14 @@
 """Registration confirmed by email, answering the same whether or not the address has an account.
 
-`start` checks the handle and password (public or the submitter's own, so they may be reported
-on the form), hashes the password either way, and sends the address one message: a link to
-finish creating the account, or, when the address already has one, a note with links to sign in
-and to reset the password. The account itself is only created by `confirm`, from the pending
-registration the link names. Functions flush; the request commits.
+`start` checks the handle and consent (public or the submitter's own, so they may be reported
+on the form) and sends the address one message: a link to finish creating the account, or, when
+the address already has one, a note with links to sign in and to reset the password. Both paths
+do the same database work (purge expired registrations, forget the address's waiting one) before
+they part. No password is asked for then: whoever registers an address need not own it, so a
+password chosen there would let them into the account its owner creates (pre-hijacking). The
+password is chosen by `confirm`, on the page the link opens, and only the holder of the mailbox
+gets there; `confirm` creates the account from the pending registration the link names.
+Functions flush; the request commits.
 """
 
 from __future__ import annotations
@@ -39,7 +43,8 @@ CONFIRM_SUBJECT = "Finish creating your account"
 CONFIRM_BODY = """Hello,
 
 Someone, probably you, asked to create an account with this email address.
-To finish, open this link within 24 hours and confirm on the page it opens:
+To finish, open this link within 24 hours and choose your password on the page
+it opens:
 
 {link}
 
@@ -63,23 +68,24 @@ If it was not you, you can ignore this message.
 """
 
 
-def start(*, email: str, username: str, password: str, consented: bool) -> None:
+def start(*, email: str, username: str, consented: bool) -> None:
     """Send the address a confirmation link, or a note if it has an account; the caller
-    answers the same either way. Raises AccountError for the handle, password or consent."""
+    answers the same either way. Raises AccountError for the handle or consent."""
     email = normalize_email(email)
     username = username.strip().lower()
     if problem := username_problem(username):
         raise AccountError("username", problem)
-    if problem := password_problem(password, username=username, email=email):
-        raise AccountError("password", problem)
     if not consented:
         raise AccountError("consent", "We need your consent to store health information.")
     if username_taken(username):
         raise AccountError("username", HANDLE_TAKEN)
-    password_hash = hash_password(password)  # spent whether or not the address is taken
     token = secrets.token_urlsafe(32)
+    token_hash = token_digest(token)  # computed whether or not the address is taken
     purge_expired()
     if email_taken(email):
+        # The same delete the other path runs in replace_pending; a registration still
+        # waiting for a taken address could only fail at its link anyway.
+        forget_pending(email)
         send_mail(
             email,
             ALREADY_SUBJECT,
@@ -93,9 +99,8 @@ def start(*, email: str, username: str, password: str, consented: bool) -> None:
     pending = PendingRegistration(
         email=email,
         username=username,
-        password_hash=password_hash,
         consented_at=now,
-        token_hash=token_digest(token),
+        token_hash=token_hash,
         expires_at=now + TOKEN_LIFETIME,
     )
     if replace_pending(pending):
@@ -148,16 +153,25 @@ def conflict(pending: PendingRegistration) -> AccountError | None:
     return None
 
 
-def confirm(token: str) -> User:
-    """Create the account a link names, once. The registration is used up even when the
-    account cannot be created (AccountError) because its address or handle was taken since."""
+def confirm(token: str, password: str) -> User:
+    """Create the account a link names, once, with the password chosen on its page.
+
+    A password that cannot be used raises AccountError("password") and leaves the registration
+    waiting, so the link still works. Otherwise the registration is used up, even when the
+    account cannot be created (AccountError) because its address or handle was taken since.
+    """
     pending = pending_for(token)
     if pending is None:
         raise AccountError("token", LINK_INVALID)
+    if problem := conflict(pending):
+        forget_pending(pending.email)
+        raise problem
+    if problem := password_problem(password, username=pending.username, email=pending.email):
+        raise AccountError("password", problem)
     fields = {
         "email": pending.email,
         "username": pending.username,
-        "password_hash": pending.password_hash,
+        "password_hash": hash_password(password),
         "consented_at": pending.consented_at,
     }
     claimed = db.session.execute(

@@ -57,7 +57,6 @@ def register():
             registration.start(
                 email=form.email.data,
                 username=form.username.data,
-                password=form.password.data,
                 consented=form.consent.data,
             )
         except AccountError as error:
@@ -75,8 +74,8 @@ CONFIRM_PROBLEM_STATUS = {"token": 400, "email": 409, "username": 409}
 
 @bp.route("/register/confirm", methods=["GET", "POST"])
 def confirm_registration():
-    """The link in the mail opens this page; only its button (a POST) creates the account,
-    so a mail scanner that follows links changes nothing."""
+    """The link in the mail opens this page, where the password is chosen; only its form
+    (a POST) creates the account, so a mail scanner that follows links changes nothing."""
     # The token travels in the query string, which the access log leaves out.
     token = request.args.get("token", "")
     pending = registration.pending_for(token)
@@ -85,14 +84,17 @@ def confirm_registration():
     form = ConfirmRegistrationForm()
     if form.validate_on_submit():
         try:
-            user = registration.confirm(token)
+            user = registration.confirm(token, form.password.data)
         except AccountError as error:
-            db.session.commit()  # the registration is used up either way
-            return confirm_problem(error)
-        db.session.commit()
-        start_session(user)
-        flash(f"Welcome, @{user.username}. You are signed in.", "success")
-        return redirect(url_for("main.home"))
+            if error.field != "password":
+                db.session.commit()  # the registration is used up either way
+                return confirm_problem(error)
+            add_form_error(form, "password", str(error))  # the link still works
+        else:
+            db.session.commit()
+            start_session(user)
+            flash(f"Welcome, @{user.username}. You are signed in.", "success")
+            return redirect(url_for("main.home"))
     if problem := registration.conflict(pending):
         return confirm_problem(problem)
     status = 400 if form.is_submitted() else 200

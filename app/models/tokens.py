@@ -24,8 +24,10 @@ class PasswordResetToken(Base):
 class PendingRegistration(Base):
     """A registration waiting for its confirmation link: one per address, the newest wins.
 
-    Only the SHA-256 of the emailed token is stored; the row is deleted when the account is
-    created, and expired rows are purged by the next registration.
+    Only the SHA-256 of the emailed token is stored, and no password: that is chosen on the
+    page the link opens, so whoever registers an address they do not own never knows it. The
+    row is deleted when the account is created, and expired rows are purged by the next
+    registration.
     """
 
     __tablename__ = "pending_registrations"
@@ -37,7 +39,6 @@ class PendingRegistration(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
     username: Mapped[str] = mapped_column(String(30))
-    password_hash: Mapped[str] = mapped_column(String(255))
     consented_at: Mapped[datetime]
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -7,9 +7,11 @@ Create Date: 2026-11-26 10:43:19.512965
 Registration answers the same whether or not an address has an account, so a new account is
 only created when the link sent to the address is opened (app/auth/registration.py). Until
 then it waits here: one row per address (a new registration replaces the older one), the
-argon2 hash of the chosen password, when consent was given, and the SHA-256 of the link's
-token, never the token itself. The table starts empty; the downgrade drops it, and with it any
-registration still waiting, which has no account yet.
+handle, when consent was given, and the SHA-256 of the link's token, never the token itself.
+No password is stored: it is chosen on the page the link opens, so someone who registers an
+address they do not own never knows the password of the account its owner creates. The
+table starts empty; the downgrade drops it, and with it any registration still waiting,
+which has no account yet.
 """
 
 import sqlalchemy as sa
@@ -29,7 +31,6 @@ def upgrade():
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("email", sa.String(length=254), nullable=False),
         sa.Column("username", sa.String(length=30), nullable=False),
-        sa.Column("password_hash", sa.String(length=255), nullable=False),
         sa.Column("consented_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("token_hash", sa.String(length=64), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),

@@ -3,8 +3,9 @@
 axe-core comes from npm (package.json pins it; `make node-deps`, run by `make test`, installs
 it into node_modules/). Playwright injects it into Debian's headless Chromium and runs it on
 the real pages served by the test app: home, a tag page, an article, an author page, search,
-sign-in, register, the page a registration link opens, the tags index, a new post (signed
-in) and the moderation queue (as a moderator, with a pending post in it).
+sign-in, register, the page a registration link opens (its password form, empty and again
+with the errors of a refused password), the tags index, a new post (signed in) and the
+moderation queue (as a moderator, with a pending post in it).
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from app.auth.passwords import hash_password
 from app.auth.reset import token_digest
 from app.db import utcnow
 from app.demo.loader import seed_demo
@@ -50,6 +50,12 @@ def describe(violations: list[dict]) -> str:
         if len(violation["nodes"]) > 8:
             lines.append(f"      ... and {len(violation['nodes']) - 8} more")
     return "\n".join(lines)
+
+
+def axe_failures(page, where: str) -> list[str]:
+    page.add_script_tag(path=str(AXE))
+    violations = page.evaluate(RUN_AXE, WCAG_21_AA)
+    return [f"{where}:\n{describe(violations)}"] if violations else []
 
 
 def signed_in_state(browser, base: str, email: str) -> dict:
@@ -110,7 +116,6 @@ def registration_link() -> str:
         PendingRegistration(
             email="joining@example.org",
             username="joining_member",
-            password_hash=hash_password(PASSWORD),
             consented_at=utcnow(),
             token_hash=token_digest(token),
             expires_at=utcnow() + timedelta(hours=1),
@@ -155,9 +160,13 @@ def test_pages_have_no_wcag_21_aa_violations(app, live_server, browser, scheme, 
         response = page.goto(live_server + path)
         assert response is not None and response.status == 200, f"{path}: {response}"
         assert page.url == live_server + path, f"{path} redirected to {page.url}"
-        page.add_script_tag(path=str(AXE))
-        violations = page.evaluate(RUN_AXE, WCAG_21_AA)
-        if violations:
-            failures.append(f"{path} ({scheme}, {width}px):\n{describe(violations)}")
+        failures.extend(axe_failures(page, f"{path} ({scheme}, {width}px)"))
+        if path == joining:  # the password form again, refused: a summary and field errors
+            page.get_by_label("Password", exact=True).fill("short")
+            page.get_by_label("Repeat the password", exact=True).fill("different")
+            page.get_by_role("button", name="Create my account").click()
+            page.locator(".error-summary").wait_for()
+            assert page.locator('[aria-invalid="true"]').count() == 2
+            failures.extend(axe_failures(page, f"{path}, refused ({scheme}, {width}px)"))
         context.close()
     assert not failures, "axe-core found WCAG 2.1 A/AA violations:\n" + "\n".join(failures)

@@ -1,5 +1,5 @@
-"""A newcomer joins (through the emailed link), signs in again, and reads the Azathioprine
-page, as a person would."""
+"""A newcomer joins (through the emailed link, on whose page they choose their password), signs
+in again, and reads the Azathioprine page, as a person would."""
 
 import re
 
@@ -28,7 +28,7 @@ def test_register_sign_in_and_read_the_azathioprine_page(app, live_server, page)
     page.get_by_role("link", name="Join").click()
     page.get_by_label("Email").fill("reader@example.org")
     page.get_by_label("Public handle").fill("new_reader")
-    page.get_by_label("Password").fill("twelve+ characters here")
+    assert page.locator('input[type="password"]').count() == 0  # chosen on the link's page
     page.get_by_label(re.compile("I agree")).check()
     page.get_by_role("button", name="Create account").click()
     page.get_by_role("heading", name="Check your email").wait_for()
@@ -38,6 +38,12 @@ def test_register_sign_in_and_read_the_azathioprine_page(app, live_server, page)
     assert live_server + link in message.get_content()
     page.goto(live_server + link)
     assert page.get_by_text("@new_reader").first.is_visible()
+    page.get_by_label("Password", exact=True).fill("twelve+ characters here")
+    page.get_by_label("Repeat the password", exact=True).fill("twelve+ characters hear")
+    page.get_by_role("button", name="Create my account").click()
+    assert page.get_by_text("The two passwords do not match.").first.is_visible()
+    page.get_by_label("Password", exact=True).fill("twelve+ characters here")
+    page.get_by_label("Repeat the password", exact=True).fill("twelve+ characters here")
     page.get_by_role("button", name="Create my account").click()
     page.wait_for_url(live_server + "/")
     assert page.get_by_text("Welcome, @new_reader").is_visible()

@@ -11,20 +11,25 @@ from sqlalchemy import func, select
 
 from app import create_app
 from app.auth import registration
+from app.auth.passwords import verify_password
 from app.auth.services import create_account
 from app.db import utcnow
 from app.extensions import db
 from app.models import PendingRegistration, User
 from app.search import close_backend
 from tests.conftest import RequestIsolatedClient, make_user, test_config
-from tests.helpers import PASSWORD, confirmation_link, csrf_from, post_form, sign_in, take_mails
+from tests.helpers import (
+    PASSWORD,
+    choose_password,
+    confirmation_link,
+    csrf_from,
+    post_form,
+    sign_in,
+    take_mails,
+)
 
-NEW = {
-    "email": "New.Member@Example.org",
-    "username": "new_member",
-    "password": "a long enough passphrase",
-    "consent": "y",
-}
+NEW = {"email": "New.Member@Example.org", "username": "new_member", "consent": "y"}
+CHOSEN = "a long enough passphrase"  # what the owner of the address types on the link's page
 SENT = "We sent a link to that address to finish creating your account."
 EXPIRED = "This link has expired or was already used"
 HEALTH_WORDS = ("azathioprine", "imuran", "hepatitis", "aih", "aza", "condition", "health")
@@ -53,10 +58,12 @@ def registered_link(client, app, **changes) -> str:
     return confirmation_link(message)
 
 
-def press_confirm(client, link: str):
-    """The button on the confirmation page (a CSRF token from any form of the site)."""
+def press_confirm(client, link: str, password: str = CHOSEN):
+    """The form on the confirmation page, for a link whose page may not open (a CSRF token
+    from any form of the site)."""
     token = csrf_from(text(client.get("/auth/login")))
-    return client.post(link, data={"csrf_token": token})
+    data = {"csrf_token": token, "password": password, "password_again": password}
+    return client.post(link, data=data)
 
 
 def test_a_new_and_a_taken_address_get_the_same_page_and_status(client, app, users):
@@ -69,15 +76,19 @@ def test_a_new_and_a_taken_address_get_the_same_page_and_status(client, app, use
     assert count(User) == len(users)
 
 
-def test_the_password_is_hashed_whether_or_not_the_address_is_taken(
+def test_a_new_and_a_taken_address_do_the_same_work_before_they_part(
     client, app, users, monkeypatch
 ):
-    hashed = []
-    real = registration.hash_password
-    monkeypatch.setattr(registration, "hash_password", lambda p: hashed.append(p) or real(p))
+    calls = []
+    for name in ("purge_expired", "forget_pending", "token_digest"):
+        real = getattr(registration, name)
+        monkeypatch.setattr(
+            registration, name, lambda *a, _n=name, _r=real: calls.append(_n) or _r(*a)
+        )
     register(client)
+    fresh, calls[:] = list(calls), []
     register(client, email="pat@example.org", username="someone_new")
-    assert hashed == [NEW["password"], NEW["password"]]
+    assert sorted(fresh) == sorted(calls) == ["forget_pending", "purge_expired", "token_digest"]
 
 
 def test_a_new_address_gets_a_link_and_only_a_hash_of_its_token_is_stored(client, app):
@@ -93,8 +104,6 @@ def test_a_new_address_gets_a_link_and_only_a_hash_of_its_token_is_stored(client
     pending = db.session.scalars(select(PendingRegistration)).one()
     assert pending.email == "new.member@example.org"
     assert pending.username == "new_member"
-    assert pending.password_hash.startswith("$argon2id$")
-    assert NEW["password"] not in pending.password_hash
     assert len(pending.token_hash) == 64 and token not in pending.token_hash
     assert pending.consented_at <= utcnow()
     lifetime = pending.expires_at - pending.created_at
@@ -121,18 +130,20 @@ def test_a_taken_address_is_told_how_to_sign_in_and_nothing_changes(client, app,
     assert db.session.get(User, users["patient"].id).password_hash == before
 
 
-def test_opening_the_link_changes_nothing_and_the_button_creates_the_account(client, app):
+def test_opening_the_link_changes_nothing_and_its_form_creates_the_account(client, app):
     link = registered_link(client, app)
-    pending = db.session.scalars(select(PendingRegistration)).one()
-    consented_at, password_hash = pending.consented_at, pending.password_hash
+    consented_at = db.session.scalars(select(PendingRegistration)).one().consented_at
     page = client.get(link)
     assert page.status_code == 200
     assert "@new_member" in text(page) and "Create my account" in text(page)
+    assert 'name="password" required type="password"' in text(page)
+    assert 'name="password_again" required type="password"' in text(page)
+    assert text(page).count('autocomplete="new-password"') == 2
     assert count(User) == 0 and count(PendingRegistration) == 1
 
     with client.session_transaction() as session:
         session["planted"] = "before the account existed"
-    response = post_form(client, link, {})
+    response = choose_password(client, link, CHOSEN)
     assert response.status_code == 302 and response.headers["Location"] == "/"
     user = db.session.scalars(select(User)).one()
     assert (user.email, user.username, user.role) == (
@@ -141,7 +152,7 @@ def test_opening_the_link_changes_nothing_and_the_button_creates_the_account(cli
         "patient",
     )
     assert user.consented_at == consented_at
-    assert user.password_hash == password_hash
+    assert user.password_hash.startswith("$argon2id$") and CHOSEN not in user.password_hash
     assert count(PendingRegistration) == 0
     with client.session_transaction() as session:
         assert "planted" not in session
@@ -150,12 +161,68 @@ def test_opening_the_link_changes_nothing_and_the_button_creates_the_account(cli
     assert "Welcome, @new_member" in home and "Sign out" in home
 
     client.post("/auth/logout", data={"csrf_token": csrf_from(home)})
-    assert sign_in(client, NEW["email"], NEW["password"]).status_code == 302
+    assert sign_in(client, NEW["email"], CHOSEN).status_code == 302
+
+
+def test_registering_someone_elses_address_gives_the_registrant_no_password(client, app):
+    """Account pre-hijacking: someone registers the victim's address. They cannot choose the
+    password, and a password they send anyway is dropped; the account gets only the password
+    the owner of the address chooses on the link's page."""
+    attackers = "i chose this one myself 42"
+    form = text(client.get("/auth/register"))
+    assert 'type="password"' not in form and 'name="password"' not in form
+    take_mails(app)
+    assert register(client, password=attackers, password_again=attackers).status_code == 200
+    assert "password_hash" not in PendingRegistration.__table__.columns
+    pending = db.session.scalars(select(PendingRegistration)).one()
+    for column in PendingRegistration.__table__.columns:
+        assert attackers not in str(getattr(pending, column.key)), column.key
+    assert db.session.scalars(select(User)).all() == []
+
+    (message,) = take_mails(app)
+    owner = app.test_client()
+    assert choose_password(owner, confirmation_link(message), CHOSEN).status_code == 302
+    user = db.session.scalars(select(User)).one()
+    assert verify_password(user.password_hash, CHOSEN)
+    assert not verify_password(user.password_hash, attackers)
+    refused = post_form(client, "/auth/login", {"email": NEW["email"], "password": attackers})
+    assert refused.status_code == 400 and "Sign out" not in text(client.get("/"))
+    sign_out_page = text(owner.get("/"))
+    owner.post("/auth/logout", data={"csrf_token": csrf_from(sign_out_page)})
+    assert sign_in(owner, NEW["email"], CHOSEN).status_code == 302
+
+
+@pytest.mark.parametrize(
+    ("password", "again", "message"),
+    [
+        ("password1234", None, "That is one of the most common passwords"),
+        ("new_member2025", None, "Please choose a stronger password"),
+        ("short", None, "Use 12 to 128 characters."),
+        ("", "", "Choose a password."),
+        (CHOSEN, "", "Repeat the password."),
+        (CHOSEN, CHOSEN + " ", "The two passwords do not match."),
+    ],
+)
+def test_a_refused_password_is_explained_and_the_link_keeps_working(
+    client, app, password, again, message
+):
+    link = registered_link(client, app)
+    response = choose_password(client, link, password, again)
+    assert response.status_code == 400
+    page = text(response)
+    assert message in page and "@new_member" in page and "Create my account" in page
+    assert 'aria-invalid="true"' in page and 'role="alert"' in page
+    assert f'value="{password}"' not in page or password == ""  # never sent back
+    assert count(User) == 0 and count(PendingRegistration) == 1
+    assert "Sign out" not in text(client.get("/"))
+    assert client.get(link).status_code == 200
+    assert choose_password(client, link, CHOSEN).status_code == 302
+    assert count(User) == 1 and count(PendingRegistration) == 0
 
 
 def test_a_link_works_once(client, app):
     link = registered_link(client, app)
-    assert post_form(client, link, {}).status_code == 302
+    assert choose_password(client, link, CHOSEN).status_code == 302
     client.post("/auth/logout", data={"csrf_token": csrf_from(text(client.get("/")))})
     again = client.get(link)
     assert again.status_code == 400
@@ -228,13 +295,11 @@ def test_an_address_taken_before_confirming_creates_nothing(client, app):
 
 def test_registering_again_replaces_the_earlier_registration(client, app):
     first = registered_link(client, app)
-    second = registered_link(
-        client, app, username="second_choice", password="another fine phrase 9"
-    )
+    second = registered_link(client, app, username="second_choice")
     pending = db.session.scalars(select(PendingRegistration)).one()
     assert pending.username == "second_choice"
     assert client.get(first).status_code == 400
-    assert post_form(client, second, {}).status_code == 302
+    assert choose_password(client, second, "another fine phrase 9").status_code == 302
     user = db.session.scalars(select(User)).one()
     assert user.username == "second_choice"
     client.post("/auth/logout", data={"csrf_token": csrf_from(text(client.get("/")))})
@@ -285,12 +350,13 @@ def test_a_registration_committed_meanwhile_is_replaced_not_a_500(client, app, m
     link = registered_link(client, app, username="second_choice")
     assert calls == ["new.member@example.org"] * 2
     assert db.session.scalars(select(PendingRegistration.username)).all() == ["second_choice"]
-    assert post_form(client, link, {}).status_code == 302
+    assert choose_password(client, link, CHOSEN).status_code == 302
 
 
 def test_no_page_of_the_registration_shows_the_address(client, app):
     pages = [register(client), client.get(link := registered_link(client, app))]
-    assert post_form(client, link, {}).status_code == 302
+    pages.append(choose_password(client, link, "password1234"))  # refused, shown again
+    assert choose_password(client, link, CHOSEN).status_code == 302
     pages.append(client.get("/"))
     pages.append(client.get(link))
     for page in pages:
@@ -300,7 +366,7 @@ def test_no_page_of_the_registration_shows_the_address(client, app):
 
 def test_confirming_needs_the_csrf_token(client, app):
     link = registered_link(client, app)
-    response = client.post(link)
+    response = client.post(link, data={"password": CHOSEN, "password_again": CHOSEN})
     assert response.status_code == 400 and "security token" in text(response)
     assert count(User) == 0 and count(PendingRegistration) == 1
 
@@ -342,7 +408,7 @@ def test_one_address_gets_at_most_three_messages_an_hour(limited_app):
             data={**NEW, **changes, "csrf_token": token},
         )
 
-    assert attempt(1, password="password1234").status_code == 400  # refused: no message
+    assert attempt(1, consent="").status_code == 400  # refused: no message
     assert [attempt(n).status_code for n in range(2, 6)] == [200, 200, 200, 429]
     assert len(take_mails(limited_app)) == 3
     assert attempt(6, email="other@example.org").status_code == 200

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import threading
+from collections.abc import Iterator
 
 import pytest
 from werkzeug.serving import make_server
@@ -20,8 +22,9 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture
-def live_server(app):
+@contextlib.contextmanager
+def serve(app) -> Iterator[str]:
+    """The app on a loopback port in a thread; yields its base URL."""
     # Browsers keep static files for the test instead of revalidating them: werkzeug leaves
     # the file of a 304 answer open, which pytest's warnings-as-errors would report.
     app.config["SEND_FILE_MAX_AGE_DEFAULT"] = 3600
@@ -34,6 +37,12 @@ def live_server(app):
         server.shutdown()
         thread.join(timeout=10)
         server.server_close()
+
+
+@pytest.fixture
+def live_server(app):
+    with serve(app) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

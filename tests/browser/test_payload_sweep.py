@@ -63,11 +63,9 @@ it Chromium's), so the module needs about 210 s of CPU in all: measured at 4 min
 from __future__ import annotations
 
 import bisect
-import contextlib
 import math
 import re
 import socket
-import threading
 import time
 import urllib.request
 import xml.etree.ElementTree as ET
@@ -75,7 +73,6 @@ from dataclasses import dataclass, field
 from urllib.parse import quote
 
 import pytest
-from werkzeug.serving import make_server
 
 from app import create_app
 from app.account.profile import (
@@ -96,6 +93,7 @@ from app.posts.services import TITLE_MAX, TITLE_MIN, create_comment, create_post
 from app.search import MAX_QUERY_LENGTH, close_backend, get_backend
 from app.search.outbox import rebuild_from_database
 from app.tags.services import DESCRIPTION_MAX, clean_tag_input, create_tag
+from tests.browser.conftest import serve
 from tests.conftest import ENVIRONMENT_SETTINGS, test_config
 from tests.helpers import PASSWORD
 from tests.xss_checks import (
@@ -508,21 +506,6 @@ def build_site(app, payloads: list[str]) -> Site:
         "blank names": blank_names,
     }
     return Site(payloads, names, titles, queries, visits, feeds, counts)
-
-
-@contextlib.contextmanager
-def serve(app):
-    """The app on loopback for this module, as tests/browser/conftest.py's live_server."""
-    app.config["SEND_FILE_MAX_AGE_DEFAULT"] = 3600
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,5 @@
-"""Declarative base, naming convention, UTC timestamps and SQLite connection settings."""
+"""Declarative base, naming convention, UTC timestamps, SQLite connection settings, and how a
+request's transaction ends on PostgreSQL."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import DateTime, MetaData, event, text
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, registry
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, registry
 from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {
@@ -114,3 +115,56 @@ def refresh_planner_statistics() -> None:
     db.session.commit()
     db.session.execute(text("ANALYZE"))
     db.session.commit()
+
+
+READ_ONLY_KEY = "transaction_only_read"
+BEGUN_KEY = "begun_connections"
+
+
+@event.listens_for(Engine, "begin")
+def _start_read_only(connection) -> None:
+    connection.info[READ_ONLY_KEY] = True
+
+
+@event.listens_for(Engine, "before_cursor_execute")
+def _note_write(connection, cursor, statement: str, parameters, context, executemany) -> None:
+    if executemany or statement.lstrip()[:6].upper() != "SELECT":
+        connection.info[READ_ONLY_KEY] = False
+
+
+@event.listens_for(Engine, "handle_error")
+def _note_failure(context) -> None:
+    if context.connection is not None:
+        context.connection.info[READ_ONLY_KEY] = False
+
+
+@event.listens_for(Session, "after_begin")
+def _remember_connection(session: Session, transaction, connection) -> None:
+    session.info.setdefault(BEGUN_KEY, []).append(connection)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_connections(session: Session, transaction) -> None:
+    if transaction.parent is None:
+        session.info.pop(BEGUN_KEY, None)
+
+
+def end_read_only_transaction(session: Session) -> None:
+    """On PostgreSQL, end a transaction that only read with COMMIT instead of ROLLBACK.
+
+    The two are the same for such a transaction, but psycopg forgets every prepared statement
+    on ROLLBACK: with one ROLLBACK per request nothing was ever prepared, and the server parsed
+    and planned every statement of every page again. A transaction that wrote, failed, or has
+    unflushed changes is left to the usual rollback.
+    """
+    connections = session.info.get(BEGUN_KEY)
+    transaction = session.get_transaction()
+    if not connections or transaction is None or not transaction.is_active:
+        return
+    if session.new or session.dirty or session.deleted:
+        return
+    if all(
+        connection.dialect.name == "postgresql" and connection.info.get(READ_ONLY_KEY) is True
+        for connection in connections
+    ):
+        session.commit()

@@ -79,6 +79,7 @@ class Site:
     rss_mb: list[float] = field(default_factory=list)
     outbox_ms: list[float] = field(default_factory=list)
     tidy_ms: list[float] = field(default_factory=list)
+    filled_elsewhere: bool = False
 
     @property
     def everything(self) -> list[float]:
@@ -129,6 +130,9 @@ def prepare(site: Site, count: int, source: Site | None = None) -> None:
     from app.search import close_backend, get_backend
     from app.search.outbox import rebuild_from_database
 
+    if site.filled_elsewhere:
+        site.filled_by = "given filled (--postgres-url), not rebuilt"
+        return
     app = site_app(site)
     init_migrate(app)
     mark = workdir_of(site) / f"prepared-{count}"
@@ -385,6 +389,10 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--backends", default=",".join(BACKENDS))
     parser.add_argument("--data", type=Path, help="keep the SQLite site here between runs")
+    parser.add_argument(
+        "--postgres-url",
+        help="an already filled and indexed PostgreSQL database to measure instead of a new one",
+    )
     args = parser.parse_args()
     backends = [name for name in args.backends.split(",") if name]
     if not backends or set(backends) - set(BACKENDS):
@@ -392,7 +400,13 @@ def main() -> None:
     with ExitStack() as stack:
         scratch = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-search-api-")))
         sites = [
-            open_site(stack, backend, (args.data or scratch) / backend, scratch / backend)
+            open_site(
+                stack,
+                backend,
+                (args.data or scratch) / backend,
+                scratch / backend,
+                args.postgres_url,
+            )
             for backend in backends
         ]
         source = None
@@ -423,15 +437,19 @@ def main() -> None:
     report(sites, hello, args.posts, sql)
 
 
-def open_site(stack: ExitStack, backend: str, kept: Path, scratch: Path) -> Site:
+def open_site(
+    stack: ExitStack, backend: str, kept: Path, scratch: Path, postgres_url: str | None = None
+) -> Site:
     """The site's settings; SQLite in `kept` (which outlives the run with --data); for
-    PostgreSQL, a cluster of its own, stopped on leaving."""
+    PostgreSQL, the given database or a cluster of its own, stopped on leaving."""
     if backend == "whoosh":
         kept.mkdir(parents=True, exist_ok=True)
         return Site(backend, settings(backend, kept, f"sqlite:///{kept}/bench.db"))
     from tests.servers import PostgresServer
 
     scratch.mkdir(parents=True)
+    if postgres_url:
+        return Site(backend, settings(backend, scratch, postgres_url), filled_elsewhere=True)
     server = stack.enter_context(PostgresServer())
     return Site(backend, settings(backend, scratch, server.create_database("bench")))
 

@@ -107,6 +107,56 @@ def query_term(word: str) -> str:
     return term
 
 
+# A term keeps the first two characters of its word: lower case and the stemmer's changes to
+# endings leave them, except in these words (and in terms under three characters).
+STEMS_CHANGING_SECOND_LETTER = {"dying": "die", "lying": "lie", "tying": "tie"}
+JOINERS = "-.'’"  # join two runs of word characters into one token (TOKEN_PATTERN)
+
+
+def matched_words(text: str, terms: frozenset[str], limit: int) -> list[tuple[int, int]]:
+    """(start, end) of each token of `text`, ending within `limit` characters, whose query term
+    is in `terms`. In plain ASCII text only the tokens that open like a term are looked up."""
+    pattern = _opening_pattern(terms) if text.isascii() and terms else None
+    if pattern is None:
+        candidates = TOKEN.finditer(text)
+    else:
+        candidates = (TOKEN.match(text, start) for start in _token_starts(text, pattern, limit))
+    known = QUERY_TERMS.get
+    found = []
+    for match in candidates:
+        if match.end() > limit:
+            break
+        word = match.group()
+        if (known(word) or query_term(word)) in terms:
+            found.append(match.span())
+    return found
+
+
+def _token_starts(text: str, pattern: re.Pattern[str], limit: int) -> Iterator[int]:
+    for opening in pattern.finditer(text, 0, limit):
+        start = opening.start()
+        if start < 2 or text[start - 1] not in JOINERS or not is_word_char(text[start - 2]):
+            yield start  # (otherwise inside a token such as "6-mp" or "e.g")
+
+
+@lru_cache(maxsize=256)
+def _opening_pattern(terms: frozenset[str]) -> re.Pattern[str] | None:
+    """Where a word that may become one of `terms` starts; None if a term is too short for the
+    first-two-characters rule."""
+    openings = set()
+    for term in terms:
+        if len(term) < 3:
+            return None
+        openings.add(term[:2])
+        openings.update(w[:2] for w, stem in STEMS_CHANGING_SECOND_LETTER.items() if stem == term)
+    alternatives = "|".join(re.escape(opening) for opening in sorted(openings))
+    return re.compile(rf"(?<!\w)(?:{alternatives})", re.IGNORECASE)
+
+
+def is_word_char(char: str) -> bool:
+    return char.isalnum() or char == "_"
+
+
 def marked_tokens(text: str, terms: Collection[str]) -> Iterator[Token]:
     """MEDICAL_ANALYZER's query-mode tokens of `text` with character offsets, each marked
     `matched` when its term is in `terms`: what whoosh.highlight feeds its fragmenters, in one

@@ -24,7 +24,7 @@ import tempfile
 import threading
 import time
 import warnings
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache, partial
@@ -56,13 +56,13 @@ from app.search import (
     validate_paging,
 )
 from app.search.analysis import (
-    QUERY_TERMS,
+    JOINERS,
     SPELLING_ANALYZER,
-    TOKEN,
     analyze,
+    is_word_char,
     marked_tokens,
+    matched_words,
     medical_analyzer,
-    query_term,
     spelling_analyzer,
 )
 from app.search.synonyms import Segment, SynonymExpander, SynonymFile, SynonymGroups, Terms
@@ -392,67 +392,60 @@ def highlight_title(title: str, terms: Iterable[str]) -> str:
 
 
 def highlight_body(text: str, terms: Iterable[str], limit: int = SNIPPET_CHARS) -> str:
-    """A snippet of about `limit` characters of plain text around the matched terms: the
-    fragment whoosh.highlight.ContextFragmenter(maxchars=limit, surround=limit // 3,
-    charlimit=SNIPPET_SCAN) would pick, found by `context_fragments`."""
-    fragments = context_fragments(text, frozenset(terms), limit, limit // 3, SNIPPET_SCAN)
-    best = highlight.top_fragments(fragments, 1, highlight.BasicFragmentScorer(), highlight.FIRST)
-    return MarkFormatter()(text, best) or leading_excerpt(text, limit)
+    """About `limit` characters of plain text with the matched words marked: the stretch that
+    holds the most of them (the earliest among equals), opening up to a third of `limit` before
+    its first one; the post's opening when nothing in its first SNIPPET_SCAN characters
+    matches. Only the matched words are looked up, not every word of a long post."""
+    words = matched_words(text, frozenset(terms), SNIPPET_SCAN)
+    if not words:
+        return leading_excerpt(text, limit)
+    start, end = best_stretch(text, words, limit)
+    inside = [
+        _match_token(text[word_start:word_end], word_start, word_end)
+        for word_start, word_end in words
+        if word_start >= start and word_end <= end
+    ]
+    fragment = highlight.mkfrag(text, inside, startchar=start, endchar=end)
+    return MarkFormatter()(text, [fragment])
 
 
-def context_fragments(
-    text: str, terms: frozenset[str], maxchars: int, surround: int, charlimit: int
-) -> Iterator[highlight.Fragment]:
-    """The fragments with matches that whoosh.highlight.ContextFragmenter makes of `text` (its
-    loop, step for step, over the analyzer's tokens as plain offsets: Token objects are made
-    for the matched words only). Long posts spend most of a snippet's time here, nearly all of
-    it on words outside a fragment, so those only note where they start; a fragment's opening
-    word is looked up when a match starts one (Whoosh keeps a queue of them instead)."""
-    idle_starts: list[int] = []  # words outside a fragment since the last one ended
-    idle_end = 0  # where the last of them ends
-    first = None
-    countdown = -1
-    matched: list[Token] = []
-    endchar = 0
-    currentlen = 0
-    known = QUERY_TERMS.get
-    for match in TOKEN.finditer(text):
-        startchar, endchar = match.span()
-        if endchar > charlimit:
-            break
-        word = match.group()
-        term = known(word) or query_term(word)
-        hit = term in terms
-        if countdown < 0 and not hit:
-            idle_starts.append(startchar)
-            idle_end = endchar
-            continue
-        length = endchar - startchar
-        if currentlen + length > maxchars:
-            countdown = 0
-        elif hit:
-            countdown = surround
-            if first is None:
-                # Whoosh's queue holds the words starting within `surround` of idle_end
-                opening = bisect_left(idle_starts, idle_end - surround)
-                if opening < len(idle_starts):
-                    first = idle_starts[opening]
-                else:
-                    first = startchar
-                    countdown += surround
-            matched.append(_match_token(term, startchar, endchar))
-        if countdown >= 0:
-            currentlen += length
-            countdown -= length
-            if countdown <= 0:
-                if matched:  # (Whoosh also makes empty fragments here; they never score)
-                    yield highlight.mkfrag(text, matched, startchar=first, endchar=endchar)
-                matched = []
-                idle_starts = []
-                first = None
-                currentlen = 0
-    if matched:
-        yield highlight.mkfrag(text, matched, startchar=first, endchar=endchar)
+def best_stretch(text: str, words: list[tuple[int, int]], limit: int) -> tuple[int, int]:
+    """(start, end) of the stretch of at most `limit` characters, cut between words, opening a
+    third of `limit` before one of `words` and holding the most of them."""
+    starts = [word_start for word_start, _ in words]
+    ends = [word_end for _, word_end in words]
+    best, best_count = (0, 0), 0
+    for first_start, first_end in words:
+        start = min(first_start, word_boundary_after(text, max(0, first_start - limit // 3)))
+        end = max(first_end, word_boundary_before(text, start + limit))
+        count = bisect_right(ends, end) - bisect_left(starts, start)
+        if count > best_count:
+            best, best_count = (start, end), count
+    return best
+
+
+def word_boundary_after(text: str, position: int) -> int:
+    """`position`, or the end of the token it falls inside."""
+    if position == 0 or not is_token_char(text[position - 1]):
+        return position
+    while position < len(text) and is_token_char(text[position]):
+        position += 1
+    return position
+
+
+def word_boundary_before(text: str, position: int) -> int:
+    """`position`, or the start of the token it falls inside."""
+    if position >= len(text):
+        return len(text)
+    if not is_token_char(text[position]):
+        return position
+    while position > 0 and is_token_char(text[position - 1]):
+        position -= 1
+    return position
+
+
+def is_token_char(char: str) -> bool:
+    return is_word_char(char) or char in JOINERS
 
 
 def _match_token(term: str, startchar: int, endchar: int) -> Token:

@@ -9,7 +9,9 @@ newest-first, pages, synonyms (with multi-word, sloppy phrases), quoted phrases 
 
 from __future__ import annotations
 
+import html
 import random
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -18,7 +20,7 @@ from whoosh.query import Or, Phrase
 
 from app.search import SearchDocument, SearchQuery, clean_query_text, whoosh_engine
 from app.search import whoosh_backend as backend_module
-from app.search.analysis import MEDICAL_ANALYZER, marked_tokens
+from app.search.analysis import MEDICAL_ANALYZER, marked_tokens, matched_words
 from app.search.whoosh_backend import WhooshBackend, filter_query
 from app.search.whoosh_engine import Unsupported, compile_query
 
@@ -350,36 +352,116 @@ def test_snippet_tokens_are_the_analyzers(text):
     assert found == expected
 
 
-def test_snippets_are_the_ones_whoosh_highlight_picks():
+AWKWARD_WORDS = [
+    "Dying", "lying", "tying", "die", "LIE", "ties", "x-dose", "dose-related", "a.blood",
+    "blood's", "Blood.", "6-MP", "6-mp's", "e.g.", "pre-dose", "Doses", "_dose", "dose_",
+    "bloodbloodbloodbloodbloodbloodbloodbloodbloodbloodbloodblood", "'dose", "dose'", ".-dose",
+]  # fmt: skip
+SEPARATORS = [" ", " ", " ", ", ", ". ", "\n\n", " - ", " (", ") ", "... ", "/", " -- ", "-"]
+SNIPPET_TERMS = [
+    {"blood", "cell"},
+    {"dose", "6-mp"},
+    {"die", "lie", "tie"},
+    {"azathioprin", "imuran", "aza"},
+    {"sign", "symptom", "nomatch"},
+]
+
+
+def awkward_text(rng: random.Random, words: int) -> str:
+    """Words from `text` and edge cases for where a token starts, between varied separators."""
+    pieces = []
+    for word in text(rng, words).split(" "):
+        pieces.append(rng.choice(AWKWARD_WORDS) if rng.random() < 0.05 else word)
+        pieces.append(rng.choice(SEPARATORS))
+    return "".join(pieces)
+
+
+def analyzer_matches(body: str, terms, limit: int) -> list[tuple[int, int]]:
+    return [
+        (token.startchar, token.endchar)
+        for token in MEDICAL_ANALYZER(body, chars=True, mode="query", removestops=False)
+        if token.text in terms and token.endchar <= limit
+    ]
+
+
+def test_matched_words_are_the_analyzers_matches():
+    """The shortcut that looks up only the words opening like a term finds every word the
+    analyzer matches, in plain ASCII text and (reading every word) in text with accents."""
     rng = random.Random(7)
-    texts = [text(rng, rng.randint(1, 900)) for _ in range(60)]
-    texts += [
-        "Café naïve: didn’t take 6-MP. " * 40 + "Then azathioprine, 50mg... " * 3,
-        "Short one about dose.",
-        "No match at all in this one.",
-    ]
-    term_sets = [
-        {"blood", "cell"},
-        {"azathioprin", "imuran", "aza"},
-        {"sign", "symptom"},
-        {"dose", "6-mp", "cafe"},
-        {"nomatch"},
-    ]
-    for number, body in enumerate(texts):
-        terms = term_sets[number % len(term_sets)]
-        limit = backend_module.SNIPPET_CHARS
-        whoosh_pick = highlight.highlight(
-            body,
-            frozenset(terms),
-            MEDICAL_ANALYZER,
-            highlight.ContextFragmenter(
-                maxchars=limit, surround=limit // 3, charlimit=backend_module.SNIPPET_SCAN
-            ),
-            backend_module.MarkFormatter(),
-            top=1,
+    bodies = [awkward_text(rng, rng.choice([3, 60, 400, 1800])) for _ in range(150)]
+    bodies += ["Café naïve: didn’t take 6-MP, dose’s dying. " * 30, "", "   "]
+    for number, body in enumerate(bodies):
+        terms = frozenset(SNIPPET_TERMS[number % len(SNIPPET_TERMS)])
+        for limit in (backend_module.SNIPPET_SCAN, 500):
+            assert matched_words(body, terms, limit) == analyzer_matches(body, terms, limit)
+
+
+def test_a_snippet_shows_the_stretch_with_the_most_matches():
+    filler = "nothing to see in this part of the story at all. " * 6
+    body = f"One dose here. {filler}Then dose after dose after dose, said the note. {filler}"
+
+    snippet = backend_module.highlight_body(body, {"dose"})
+
+    assert snippet.count("<mark>dose</mark>") == 3
+    assert "One dose" not in snippet
+    assert snippet.startswith("… ") and snippet.endswith(" …")
+
+
+def test_among_equal_stretches_the_earliest_is_shown():
+    filler = "words that carry no match at all, one after another. " * 6
+    body = f"{filler}first blood test {filler}second blood test {filler}"
+
+    snippet = backend_module.highlight_body(body, {"blood"})
+
+    assert "first <mark>blood</mark>" in snippet
+    assert "second" not in snippet
+
+
+def test_snippets_are_cut_between_words_and_stay_short():
+    rng = random.Random(3)
+    limit = backend_module.SNIPPET_CHARS
+    for number in range(120):
+        body = awkward_text(rng, rng.choice([20, 300, 1500]))
+        terms = frozenset(SNIPPET_TERMS[number % len(SNIPPET_TERMS)])
+        words = matched_words(body, terms, backend_module.SNIPPET_SCAN)
+        if not words:
+            assert backend_module.highlight_body(body, terms) == (
+                backend_module.leading_excerpt(body, limit)
+            )
+            continue
+        start, end = backend_module.best_stretch(body, words, limit)
+        longest = max(word_end - word_start for word_start, word_end in words)
+        assert end - start <= max(limit, longest)
+        assert not inside_a_token(body, start) and not inside_a_token(body, end)
+        assert any(start <= word_start and word_end <= end for word_start, word_end in words)
+        snippet = backend_module.highlight_body(body, terms)
+        marked = sum(start <= word_start and word_end <= end for word_start, word_end in words)
+        assert snippet.count("<mark>") == marked
+        assert html.unescape(re.sub("</?mark>", "", snippet)).strip(" …") == (
+            body[start:end].strip()
         )
-        expected = whoosh_pick or backend_module.leading_excerpt(body, limit)
-        assert backend_module.highlight_body(body, terms) == expected
+
+
+def inside_a_token(body: str, position: int) -> bool:
+    return 0 < position < len(body) and all(
+        backend_module.is_token_char(char) for char in body[position - 1 : position + 1]
+    )
+
+
+def test_a_match_beyond_the_scan_limit_gives_the_opening():
+    body = "calm words " * (backend_module.SNIPPET_SCAN // 11 + 10) + "azathioprine"
+
+    snippet = backend_module.highlight_body(body, {"azathioprin"})
+
+    assert snippet == backend_module.leading_excerpt(body, backend_module.SNIPPET_CHARS)
+
+
+def test_titles_are_highlighted_as_whoosh_highlights_them():
+    rng = random.Random(7)
+    texts = [text(rng, rng.randint(1, 40)) for _ in range(60)]
+    texts += ["Café naïve: didn’t take 6-MP. Then azathioprine, 50mg...", "No match at all."]
+    for number, body in enumerate(texts):
+        terms = SNIPPET_TERMS[number % len(SNIPPET_TERMS)]
         title_pick = highlight.highlight(
             body[:120],
             frozenset(terms),

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from app.authors.views import profile_is_public
 from app.extensions import db
 from app.models import Tag, User
-from app.posts.queries import published_count_by
+from app.posts.queries import author_named, published_count_by
 
 DEFAULT_PER_PAGE = 20
 MAX_PER_PAGE = 100
@@ -83,7 +83,7 @@ def find_tag(slug: str) -> Tag | None:
 
 def public_author(username: str) -> tuple[User, int] | None:
     """The author and their published post count, if they have a public profile."""
-    author = db.session.scalar(select(User).where(User.username == username))
+    author = author_named(username)
     if author is None:
         return None
     post_count = published_count_by(author)

@@ -2,11 +2,9 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, render_template
 from flask_login import current_user
-from sqlalchemy import select
 
-from app.extensions import db
 from app.models import User
-from app.posts.queries import paginate, published_by, published_count_by
+from app.posts.queries import author_named, paginate, published_by, published_count_by
 from app.web import page_number
 
 bp = Blueprint("authors", __name__, url_prefix="/authors")
@@ -23,7 +21,7 @@ def profile_is_public(author: User, published_total: int) -> bool:
 
 @bp.get("/<username>")
 def show(username: str):
-    author = db.session.scalar(select(User).where(User.username == username.lower()))
+    author = author_named(username.lower())
     if author is None:
         abort(404)
     total = published_count_by(author)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, url_for
-from sqlalchemy import select
 
 from app.authors.views import profile_is_public
 from app.db import utcnow
@@ -11,8 +10,13 @@ from app.extensions import db
 from app.feeds import metadata
 from app.feeds.atom import FEED_LENGTH, FeedInfo, build_feed
 from app.feeds.sitemap import build_sitemap, post_blocks, post_entries, robots_txt, sitemap_entries
-from app.models import User
-from app.posts.queries import published_by, published_count_by, published_in_tag, published_posts
+from app.posts.queries import (
+    author_named,
+    published_by,
+    published_count_by,
+    published_in_tag,
+    published_posts,
+)
 from app.tags.views import tag_or_404
 
 bp = Blueprint("feeds", __name__)
@@ -62,7 +66,7 @@ def tag(slug: str):
 
 @bp.get("/authors/<username>/feed.atom")
 def author(username: str):
-    member = db.session.scalar(select(User).where(User.username == username.lower()))
+    member = author_named(username.lower())
     if member is None or not profile_is_public(member, published_count_by(member)):
         abort(404)
     info = FeedInfo(

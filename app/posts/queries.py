@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from sqlalchemy import Select, bindparam, func, select
-from sqlalchemy.orm import defer, joinedload, selectinload
+from sqlalchemy.orm import defer, joinedload, load_only, selectinload
 
 from app.extensions import db
 from app.models import Comment, Post, Tag, TagKindCount, User, post_tags
@@ -18,6 +18,21 @@ from app.models import Comment, Post, Tag, TagKindCount, User, post_tags
 PUBLIC_STATUS = "published"
 # What a post says: its Markdown, the HTML made of it, and the screening findings.
 SOURCE_COLUMNS = (Post.body_source, Post.findings)
+# What a byline shows of an account (name, role, the verified provider's badge). Nothing
+# private is read, and on PostgreSQL every column fetched costs on every row of every page.
+BYLINE_COLUMNS = (
+    User.id,
+    User.username,
+    User.display_name,
+    User.role,
+    User.verification_state,
+    User.credentials,
+    User.specialty,
+)
+# What an author's public page shows.
+PROFILE_COLUMNS = (*BYLINE_COLUMNS, User.bio_html, User.created_at)
+# What a card or a post page shows of a tag.
+TAG_LABEL_COLUMNS = (Tag.slug, Tag.name, Tag.kind)
 
 
 @dataclass(frozen=True)
@@ -50,8 +65,8 @@ def published_posts(*, with_tags: bool = True, with_bodies: bool = False) -> Sel
     the same query; the tags in one more, unless a short list shows none). A listing never
     reads the bodies: they stay in the database, and touching them raises. Feeds, snippets
     and the index ask for the HTML (`with_bodies`); nothing listed needs the Markdown."""
-    tags = selectinload(Post.tags).load_only(Tag.slug, Tag.name, Tag.kind)  # what a card shows
-    loads = [joinedload(Post.author), *([tags] if with_tags else [])]
+    tags = selectinload(Post.tags).load_only(*TAG_LABEL_COLUMNS)
+    loads = [byline(Post.author), *([tags] if with_tags else [])]
     hidden = SOURCE_COLUMNS if with_bodies else (*SOURCE_COLUMNS, Post.body_html)
     loads += [defer(column, raiseload=True) for column in hidden]
     return (
@@ -60,6 +75,17 @@ def published_posts(*, with_tags: bool = True, with_bodies: bool = False) -> Sel
         .options(*loads)
         .order_by(Post.published_at.desc(), Post.id.desc())
     )
+
+
+def byline(relationship):
+    """Load an author with a post, only as far as a byline needs (the rest loads if touched)."""
+    return joinedload(relationship).load_only(*BYLINE_COLUMNS)
+
+
+def author_named(username: str) -> User | None:
+    """The account behind a public author page or feed, loaded as far as the page shows it."""
+    query = select(User).where(User.username == username)
+    return db.session.scalar(query.options(load_only(*PROFILE_COLUMNS)))
 
 
 def can_view(post: Post, viewer: User | None) -> bool:
@@ -76,7 +102,12 @@ def viewable_post(post_id: int, viewer: User | None) -> Post | None:
     post = db.session.scalar(
         select(Post)
         .where(Post.id == post_id)
-        .options(joinedload(Post.author), joinedload(Post.reviewed_by), selectinload(Post.tags))
+        .options(
+            byline(Post.author),
+            byline(Post.reviewed_by),
+            selectinload(Post.tags).load_only(*TAG_LABEL_COLUMNS),
+            *(defer(column) for column in SOURCE_COLUMNS),  # read only by the edit form
+        )
     )
     if post is None or not can_view(post, viewer):
         return None
@@ -165,7 +196,7 @@ def visible_comments(post: Post, viewer: User | None) -> list[Comment]:
     query = (
         select(Comment)
         .where(Comment.post_id == post.id)
-        .options(selectinload(Comment.author))
+        .options(selectinload(Comment.author).load_only(*BYLINE_COLUMNS))
         .order_by(Comment.created_at, Comment.id)
     )
     signed_in = viewer is not None and viewer.is_authenticated

@@ -3,8 +3,8 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, func
-from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from app.db import Base, TimestampMixin, utcnow
 from app.models.enums import CONTENT_STATES, POST_KINDS, in_list
@@ -33,8 +33,8 @@ class Post(TimestampMixin, Base):
     summary: Mapped[str] = mapped_column(String(320), default="")
     body_source: Mapped[str] = mapped_column(Text)
     body_html: Mapped[str] = mapped_column(Text)
-    # Counted by the database, so a listing shows reading times without loading the bodies.
-    body_length: Mapped[int] = column_property(func.length(body_source))
+    # Kept with the body (characters), so a listing shows reading times without reading bodies.
+    body_length: Mapped[int] = mapped_column(default=0, server_default="0")
     markup_version: Mapped[int]
     status: Mapped[str] = mapped_column(String(16), default="draft")
     status_reason: Mapped[str | None] = mapped_column(String(1000))
@@ -50,6 +50,11 @@ class Post(TimestampMixin, Base):
     author: Mapped[User] = relationship(foreign_keys=[author_id], lazy="raise")
     reviewed_by: Mapped[User | None] = relationship(foreign_keys=[reviewed_by_id], lazy="raise")
     tags: Mapped[list[Tag]] = relationship(secondary=post_tags, lazy="raise", order_by=Tag.name)
+
+    @validates("body_source")
+    def _count_body(self, key: str, body: str) -> str:
+        self.body_length = len(body or "")
+        return body
 
     @property
     def is_published(self) -> bool:
@@ -67,10 +72,7 @@ class Post(TimestampMixin, Base):
     @property
     def reading_minutes(self) -> int:
         """About 200 words a minute, at about six characters a word."""
-        length = self.body_length
-        if length is None:  # not yet flushed
-            length = len(self.body_source or "")
-        return max(1, round(length / CHARACTERS_A_MINUTE))
+        return max(1, round((self.body_length or 0) / CHARACTERS_A_MINUTE))
 
     def __repr__(self) -> str:
         return f"<Post {self.id} {self.status} {self.slug}>"

@@ -119,6 +119,7 @@ def refresh_planner_statistics() -> None:
 
 READ_ONLY_KEY = "transaction_only_read"
 BEGUN_KEY = "begun_connections"
+FLUSHED_KEY = "transaction_flushed"
 
 
 @event.listens_for(Engine, "begin")
@@ -143,10 +144,16 @@ def _remember_connection(session: Session, transaction, connection) -> None:
     session.info.setdefault(BEGUN_KEY, []).append(connection)
 
 
+@event.listens_for(Session, "after_flush")
+def _note_flush(session: Session, flush_context) -> None:
+    session.info[FLUSHED_KEY] = True  # even one that wrote nothing: commit hooks may act on it
+
+
 @event.listens_for(Session, "after_transaction_end")
 def _forget_connections(session: Session, transaction) -> None:
     if transaction.parent is None:
         session.info.pop(BEGUN_KEY, None)
+        session.info.pop(FLUSHED_KEY, None)
 
 
 def end_read_only_transaction(session: Session) -> None:
@@ -154,14 +161,14 @@ def end_read_only_transaction(session: Session) -> None:
 
     The two are the same for such a transaction, but psycopg forgets every prepared statement
     on ROLLBACK: with one ROLLBACK per request nothing was ever prepared, and the server parsed
-    and planned every statement of every page again. A transaction that wrote, failed, or has
-    unflushed changes is left to the usual rollback.
+    and planned every statement of every page again. A transaction that wrote, flushed,
+    failed, or has unflushed changes is left to the usual rollback.
     """
     connections = session.info.get(BEGUN_KEY)
     transaction = session.get_transaction()
     if not connections or transaction is None or not transaction.is_active:
         return
-    if session.new or session.dirty or session.deleted:
+    if session.new or session.dirty or session.deleted or session.info.get(FLUSHED_KEY):
         return
     if all(
         connection.dialect.name == "postgresql" and connection.info.get(READ_ONLY_KEY) is True

@@ -92,3 +92,15 @@ def test_a_read_only_transaction_commits_only_on_postgres(app, users, endings):
     endings.clear()
     end_read_only_transaction(db.session())
     assert endings == (["commit"] if on_postgres() else [])
+
+
+def test_a_flush_that_wrote_nothing_is_left_to_the_rollback(app, users, endings):
+    """Setting a field to the value it had flushes no UPDATE, but commit hooks (the page
+    cache's content version) would still act on the flush: only a rollback ends it."""
+    tag = make_tag("unchanged")
+    db.session.commit()
+    tag.name = tag.name
+    db.session.flush()
+    endings.clear()
+    end_read_only_transaction(db.session())
+    assert endings == []

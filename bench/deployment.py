@@ -2,9 +2,10 @@
 and of search with the page cache off, and the server CPU each request costs, from which a
 capacity model follows (README, "Deployment").
 
-Run: `.venv/bin/python bench/deployment.py [--posts 100000] [--seconds 8] [--data DIR]`.
-The same site is built once on SQLite (demo + MedQuAD posts), copied to a throwaway
-PostgreSQL with `flask db copy-to`, and served by gunicorn (2 workers) on each database.
+Run: `.venv/bin/python bench/deployment.py [--posts 100000] [--seconds 8] [--rounds 3]
+[--data DIR]`. The same site is built once on SQLite (demo + MedQuAD posts), copied to a
+throwaway PostgreSQL with `flask db copy-to`, and served by gunicorn (2 workers) on each
+database; for each page the two sites take turns, and the median of the rounds is reported.
 """
 
 from __future__ import annotations
@@ -75,6 +76,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--posts", type=int, default=100_000)
     parser.add_argument("--seconds", type=int, default=8)
     parser.add_argument("--data", type=Path, help="keep the SQLite site here between runs")
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="turns per page and site; the median is reported"
+    )
     return parser.parse_args()
 
 
@@ -214,6 +218,12 @@ def measure(site: Site, page: str, path: str, seconds: int, folder: Path, db) ->
     )
 
 
+def median_run(runs: list[Row]) -> Row:
+    """The run with the median throughput: this machine's speed drifts from one run to the next,
+    so the sites take turns and one slow or fast stretch does not decide a ratio."""
+    return sorted(runs, key=lambda row: row.requests_per_s)[len(runs) // 2]
+
+
 def report(rows: list[Row], posts: int) -> bool:
     print(
         f"\nPages and search with the page cache off, {posts:,} imported posts, "
@@ -275,17 +285,15 @@ def main() -> int:
                     raise BenchError("no post link on the home page")
                 rows = []
                 for page, path in PAGES.items():
-                    for site in sites:
-                        rows.append(
-                            measure(
-                                site,
-                                page,
-                                path or newest[1],
-                                args.seconds,
-                                Path(scratch),
-                                postgres if site is pg else None,
+                    runs: dict[str, list[Row]] = {site.name: [] for site in sites}
+                    for turn in range(args.rounds):  # the sites take turns, first one then other
+                        for site in sites if turn % 2 == 0 else reversed(sites):
+                            database = postgres if site is pg else None
+                            row = measure(
+                                site, page, path or newest[1], args.seconds, Path(scratch), database
                             )
-                        )
+                            runs[site.name].append(row)
+                    rows += [median_run(site_runs) for site_runs in runs.values()]
             finally:
                 for site in sites:
                     if site.process is not None:

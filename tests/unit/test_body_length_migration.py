@@ -6,24 +6,18 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from app import create_app
 from app.extensions import db
 from app.models import Post
-from tests.conftest import test_config
 from tests.helpers import make_post
 from tests.migrating import upgrade
-from tests.unit.test_listing_index_migration import fresh_database_url, insert_site_before_0003
+from tests.unit.test_listing_index_migration import site_at_revision_0002
 
 ACCENTED = "Café naïve — “Imuran” 50 mg ✓ " * 40  # characters, not bytes, are counted
 
 
 @pytest.mark.parametrize("database", ["sqlite", "postgres"])
 def test_the_upgrade_counts_the_bodies_already_there(tmp_path, database):
-    app = create_app(test_config(tmp_path, DATABASE_URL=fresh_database_url(database, tmp_path)))
-    with app.app_context():
-        upgrade(revision="0002")
-        with db.engine.begin() as connection:
-            insert_site_before_0003(connection)
+    with site_at_revision_0002(tmp_path, database):
         upgrade(revision="0004")
         with db.engine.begin() as connection:
             connection.execute(
@@ -32,7 +26,6 @@ def test_the_upgrade_counts_the_bodies_already_there(tmp_path, database):
         upgrade()
         with db.engine.connect() as connection:
             lengths = dict(connection.execute(sa.text("SELECT id, body_length FROM posts")).all())
-        db.engine.dispose()
     assert lengths == {1: 4, 2: len(ACCENTED), 3: 4, 4: 4, 5: 4}
 
 

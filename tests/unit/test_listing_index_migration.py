@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -20,6 +22,19 @@ def fresh_database_url(kind: str, tmp_path) -> str:
     if kind == "postgres":
         return postgres_server().create_database(f"backfill_{uuid.uuid4().hex[:12]}")
     return f"sqlite:///{tmp_path / 'backfill.db'}"
+
+
+@contextmanager
+def site_at_revision_0002(tmp_path, database: str) -> Iterator[None]:
+    """An app context on a fresh database migrated to 0002 and holding the site below; the
+    engine is disposed on leaving."""
+    app = create_app(test_config(tmp_path, DATABASE_URL=fresh_database_url(database, tmp_path)))
+    with app.app_context():
+        upgrade(revision="0002")
+        with db.engine.begin() as connection:
+            insert_site_before_0003(connection)
+        yield
+        db.engine.dispose()
 
 
 def insert_site_before_0003(connection) -> None:
@@ -72,11 +87,7 @@ def insert_site_before_0003(connection) -> None:
 
 @pytest.mark.parametrize("database", ["sqlite", "postgres"])
 def test_the_upgrade_fills_the_listing_index_from_existing_posts(tmp_path, database):
-    app = create_app(test_config(tmp_path, DATABASE_URL=fresh_database_url(database, tmp_path)))
-    with app.app_context():
-        upgrade(revision="0002")
-        with db.engine.begin() as connection:
-            insert_site_before_0003(connection)
+    with site_at_revision_0002(tmp_path, database):
         upgrade()
         with db.engine.connect() as connection:
             kinds = connection.execute(
@@ -101,7 +112,6 @@ def test_the_upgrade_fills_the_listing_index_from_existing_posts(tmp_path, datab
                     "WHERE post_tags.published_at = posts.published_at"
                 )
             )
-        db.engine.dispose()
     assert sorted(kinds) == [
         (1, "article", 1),
         (1, "question", 2),

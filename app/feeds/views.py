@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, url_for
 
 from app.authors.views import profile_is_public
-from app.db import utcnow
+from app.db import inline, utcnow
 from app.extensions import db
 from app.feeds import metadata
 from app.feeds.atom import FEED_LENGTH, FeedInfo, build_feed
@@ -28,7 +28,7 @@ bp.add_app_template_global(metadata.SITE_NAME, "SITE_NAME")
 
 
 def atom_response(info: FeedInfo, query) -> Response:
-    posts = list(db.session.scalars(query.limit(FEED_LENGTH)))
+    posts = list(db.session.scalars(query.limit(inline(FEED_LENGTH))))
     return Response(build_feed(info, posts), content_type=ATOM_TYPE)
 
 

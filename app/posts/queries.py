@@ -12,6 +12,7 @@ from functools import cache
 from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import defer, joinedload, load_only, selectinload
 
+from app.db import inline
 from app.extensions import db
 from app.models import Comment, Post, Tag, TagKindCount, User, post_tags
 
@@ -118,12 +119,13 @@ def paginate(query: Select, page: int, per_page: int, total: int | None = None) 
     """One page of a query; `total` when the caller knows it (a counter), else COUNT(*)."""
     if total is None:
         total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-    items = db.session.scalars(query.limit(per_page).offset((page - 1) * per_page)).all()
+    window = query.limit(inline(per_page)).offset(inline((page - 1) * per_page))
+    items = db.session.scalars(window).all()
     return Page(items=list(items), page=page, per_page=per_page, total=total or 0)
 
 
 def latest_published(limit: int) -> list[Post]:
-    return list(db.session.scalars(published_posts().limit(limit)))
+    return list(db.session.scalars(published_posts().limit(inline(limit))))
 
 
 def published_in_tag(tag: Tag, *, with_tags: bool = True, with_bodies: bool = False) -> Select:
@@ -167,10 +169,15 @@ def published_counts_by_tag() -> dict[int, int]:
 
 def published_count_in_tag(tag: Tag, kind: str | None = None) -> int:
     """Published posts with this tag (of one kind, if given), from the counters."""
-    query = select(func.sum(TagKindCount.post_count)).where(TagKindCount.tag_id == tag.id)
+    return int(db.session.scalar(count_in_tag(tag.id, kind)) or 0)
+
+
+def count_in_tag(tag_id, kind: str | None = None) -> Select:
+    """The statement behind published_count_in_tag; `tag_id` may be a column, to correlate."""
+    query = select(func.sum(TagKindCount.post_count)).where(TagKindCount.tag_id == tag_id)
     if kind is not None:
         query = query.where(TagKindCount.kind == kind)
-    return int(db.session.scalar(query) or 0)
+    return query
 
 
 def counted_total(tag: Tag | None, author: User | None, kind: str | None) -> int | None:

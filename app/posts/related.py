@@ -10,7 +10,7 @@ from functools import cache
 from flask import current_app
 from sqlalchemy import Select, bindparam, func, or_, select, union_all
 
-from app.db import UTCDateTime
+from app.db import UTCDateTime, inline
 from app.extensions import db
 from app.models import Post, Tag, post_tags
 from app.posts.queries import published_posts
@@ -67,7 +67,7 @@ def _sharing_tags_query(tag_count: int, candidates_per_tag: int, limit: int) -> 
             listed.post_id != bindparam("post_id"),
         )
         .order_by(listed.published_at.desc(), listed.post_id.desc())
-        .limit(candidates_per_tag)
+        .limit(inline(candidates_per_tag))
         .subquery()
         for n in range(tag_count)
     ]
@@ -78,7 +78,7 @@ def _sharing_tags_query(tag_count: int, candidates_per_tag: int, limit: int) -> 
         select(candidates.c.post_id, shared, newest_first)
         .group_by(candidates.c.post_id)
         .order_by(shared.desc(), newest_first.desc(), candidates.c.post_id.desc())
-        .limit(limit)
+        .limit(inline(limit))
         .subquery()
     )
     return (
@@ -136,14 +136,14 @@ def _neighbours_query() -> Select:
         in_tag.where(listed.published_at <= when)
         .where(or_(listed.published_at < when, listed.post_id < post_id))
         .order_by(listed.published_at.desc(), listed.post_id.desc())
-        .limit(1)
+        .limit(inline(1))
         .subquery()
     )
     after = (
         in_tag.where(listed.published_at >= when)
         .where(or_(listed.published_at > when, listed.post_id > post_id))
         .order_by(listed.published_at, listed.post_id)
-        .limit(1)
+        .limit(inline(1))
         .subquery()
     )
     ids = union_all(select(before.c.post_id), select(after.c.post_id)).subquery()

@@ -5,11 +5,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, bindparam, func, select, union_all
+from sqlalchemy.orm import defer, load_only
 
+from app.db import inline
 from app.extensions import db
 from app.models import Post, Tag, TagPairCount, User, post_tags
-from app.posts.queries import in_a_tag, published_in_tag
+from app.posts.queries import (
+    PUBLIC_STATUS,
+    TAG_LABEL_COLUMNS,
+    count_in_tag,
+    published_in_tag,
+    published_posts,
+)
 
 # The order is the order of the filter links on the page.
 KIND_FILTERS = {
@@ -26,6 +34,15 @@ PATIENT_KINDS = ("experience", "question")
 class RelatedTag:
     tag: Tag
     shared: int
+
+
+def tag_and_count(slug: str, kind: str | None) -> tuple[Tag, int] | None:
+    """The tag a tag page shows (without the Markdown of its introduction) and how many
+    published posts it lists, in one query."""
+    total = func.coalesce(count_in_tag(Tag.id, kind).scalar_subquery(), 0)
+    query = select(Tag, total).where(Tag.slug == slug).options(defer(Tag.description_source))
+    row = db.session.execute(query).first()
+    return None if row is None else (row[0], int(row[1]))
 
 
 def tag_listing(tag: Tag, kind: str | None, sort: str) -> Select:
@@ -45,37 +62,52 @@ def related_tags(tag: Tag, limit: int) -> list[RelatedTag]:
     """Tags that appear most often beside this one on published posts (from the counters)."""
     rows = db.session.execute(
         select(Tag, TagPairCount.post_count)
+        .options(load_only(*TAG_LABEL_COLUMNS))
         .join(TagPairCount, TagPairCount.other_tag_id == Tag.id)
         .where(TagPairCount.tag_id == tag.id, TagPairCount.post_count > 0)
         .order_by(TagPairCount.post_count.desc(), Tag.name)
-        .limit(limit)
+        .limit(inline(limit))
     )
     return [RelatedTag(tag=row_tag, shared=count) for row_tag, count in rows]
 
 
-def patient_voices(tag: Tag, limit: int) -> list[Post]:
-    """The latest experiences and questions members (patients) published in this tag."""
-    return list(db.session.scalars(_patient_voices(limit), {"listed_tag_id": tag.id}))
+@dataclass(frozen=True)
+class Sections:
+    """The two short lists of a tag's overview page."""
+
+    patient_posts: list[Post]
+    provider_posts: list[Post]
 
 
-def from_providers(tag: Tag, limit: int) -> list[Post]:
-    """The latest posts (mostly articles) verified providers published in this tag."""
-    return list(db.session.scalars(_from_providers(limit), {"listed_tag_id": tag.id}))
-
-
-@cache
-def _patient_voices(limit: int) -> Select:
-    patients = select(User.id).where(User.role == "patient")
-    return (
-        in_a_tag(with_tags=False)
-        .where(Post.kind.in_(PATIENT_KINDS), Post.author_id.in_(patients))
-        .limit(limit)
+def overview_sections(tag: Tag, limit: int) -> Sections:
+    """The latest experiences and questions members (patients) published in this tag, and the
+    latest posts (mostly articles) verified providers published in it, in one query."""
+    found = list(db.session.scalars(_overview_sections(limit), {"listed_tag_id": tag.id}))
+    return Sections(
+        patient_posts=[post for post in found if post.author.role == "patient"],
+        provider_posts=[post for post in found if post.author.role == "provider"],
     )
 
 
 @cache
-def _from_providers(limit: int) -> Select:
+def _overview_sections(limit: int) -> Select:
+    listed = post_tags.c
+    patients = select(User.id).where(User.role == "patient")
     providers = select(User.id).where(
         User.role == "provider", User.verification_state == "verified"
     )
-    return in_a_tag(with_tags=False).where(Post.author_id.in_(providers)).limit(limit)
+    newest_in_tag = (
+        select(listed.post_id)
+        .join(Post, Post.id == listed.post_id)
+        .where(
+            listed.tag_id == bindparam("listed_tag_id"),
+            listed.published_at.is_not(None),
+            Post.status == PUBLIC_STATUS,
+        )
+        .order_by(listed.published_at.desc(), listed.post_id.desc())
+        .limit(inline(limit))
+    )
+    voices = newest_in_tag.where(Post.kind.in_(PATIENT_KINDS), Post.author_id.in_(patients))
+    from_providers = newest_in_tag.where(Post.author_id.in_(providers))
+    ids = union_all(voices.subquery().select(), from_providers.subquery().select()).subquery()
+    return published_posts(with_tags=False).join(ids, ids.c.post_id == Post.id)

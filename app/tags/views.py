@@ -7,7 +7,7 @@ from app.auth.access import moderator_required
 from app.extensions import db
 from app.models import Tag
 from app.models.enums import TAG_KINDS
-from app.posts.queries import paginate, published_count_in_tag, published_counts_by_tag
+from app.posts.queries import paginate, published_counts_by_tag
 from app.tags import queries
 from app.tags.forms import TagForm
 from app.tags.services import TagInputError, clean_tag_input, create_tag, update_tag
@@ -31,12 +31,15 @@ def index():
 def show(slug: str):
     kind, sort = listing_arguments()
     page = page_number()
-    tag = tag_or_404(slug)
-    total = published_count_in_tag(tag, kind)
+    found = queries.tag_and_count(slug, kind)
+    if found is None:
+        abort(404)
+    tag, total = found
     posts = paginate(queries.tag_listing(tag, kind, sort), page, POSTS_PER_PAGE, total)
     if posts.page > posts.pages:
         abort(404)
     overview = kind is None and page == 1
+    sections = queries.overview_sections(tag, SECTION_POST_COUNT) if overview else None
     return render_template(
         "tags/show.html",
         tag=tag,
@@ -46,9 +49,7 @@ def show(slug: str):
         kind_filters=queries.KIND_FILTERS,
         sorts=queries.SORTS,
         related_tags=queries.related_tags(tag, RELATED_TAG_COUNT),
-        patient_posts=queries.patient_voices(tag, SECTION_POST_COUNT) if overview else [],
-        provider_posts=queries.from_providers(tag, SECTION_POST_COUNT) if overview else [],
-        overview=overview,
+        sections=sections,
     )
 
 

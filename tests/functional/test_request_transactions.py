@@ -60,6 +60,41 @@ def test_statements_stay_prepared_from_one_request_to_the_next(app, client, user
         assert prepared == []  # SQLite has no server to prepare on; nothing changes there
 
 
+def test_listings_carry_their_limit_in_the_sql_and_are_planned_once(app, client, users):
+    """With LIMIT as a parameter PostgreSQL costed the generic plan as if a tenth of the rows
+    were wanted and planned each listing again on every run; written into the SQL, the
+    listing gets one generic plan per connection."""
+    client.set_cookie("returning", "1")  # a cookie keeps the page cache out of the way
+    make_post(users["patient"], tags=[make_tag("azathioprine")])
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, *args):
+        statements.append(" ".join(statement.split()))
+
+    plans: list[tuple[int, int]] = []
+
+    @app.after_request
+    def read_plans(response):
+        if on_postgres():
+            query = text(
+                "SELECT generic_plans, custom_plans FROM pg_prepared_statements "
+                "WHERE statement LIKE '%JOIN post_tags%LIMIT 20 OFFSET 0'"
+            )
+            plans.extend((row[0], row[1]) for row in db.session.execute(query))
+        return response
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        for _ in range(PREPARE_THRESHOLD * 3):
+            assert client.get("/tags/azathioprine").status_code == 200
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    listing = [s for s in statements if s.startswith("SELECT posts.") and "LIMIT 20 OFFSET 0" in s]
+    assert len(listing) == PREPARE_THRESHOLD * 3
+    if on_postgres():
+        assert plans and max(generic for generic, _ in plans) > 0, plans
+
+
 def test_unflushed_changes_are_rolled_back(app, users):
     db.session.add(Tag(slug="never-saved", name="Never saved", kind="topic"))
     end_read_only_transaction(db.session())

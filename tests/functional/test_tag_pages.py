@@ -260,6 +260,24 @@ def test_sections_show_a_few_of_the_latest_items(client, site, users):
     assert patients.count("<li>") == 4
 
 
+def test_each_section_keeps_its_own_few_when_both_sides_are_busy(client, site, users):
+    for number in range(6):
+        make_post(users["patient"], title=f"Latest story {number}", tags=[site["aza"]], days_ago=0)
+        make_post(
+            users["provider"],
+            title=f"Latest article {number}",
+            kind="article",
+            tags=[site["aza"]],
+            days_ago=0,
+        )
+    page = text(client.get("/tags/azathioprine"))
+    patients = between(page, "What patients say", "From providers")
+    providers = between(page, "From providers", 'id="tag-posts-heading"')
+    assert patients.count("<li>") == 4 and "Latest article" not in patients
+    assert providers.count("<li>") == 4 and "Latest story" not in providers
+    assert "Latest article 5" in providers and "Latest story 5" in patients
+
+
 def test_sections_are_left_out_of_filtered_and_later_pages(client, site):
     assert "What patients say" not in text(client.get("/tags/azathioprine?kind=article"))
 
@@ -636,6 +654,20 @@ def test_the_tag_page_does_not_query_per_post(client, users):
     add_tagged_posts(users, tags, 20, 5)
     many = count_queries(client, "/tags/counted")
     assert few == many
+
+
+def test_the_tag_overview_reads_the_database_five_times(client, users):
+    """The tag with its count, the listed posts, their tags, the related tags, and both
+    sections: each PostgreSQL round trip costs the web node and the database server alike."""
+    client.set_cookie("returning", "1")
+    tags = [make_tag("counted", "condition"), make_tag("beside", "topic")]
+    db.session.commit()
+    client.get("/")
+    add_tagged_posts(users, tags, 6, 0)
+    statements = statements_for(client, "/tags/counted")
+    reads = [statement for statement in statements if statement.startswith("SELECT")]
+    assert len(reads) == 5, reads
+    assert "What patients say" in text(client.get("/tags/counted"))
 
 
 def test_the_post_page_does_not_query_per_related_post(client, users):

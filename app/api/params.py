@@ -10,7 +10,7 @@ from sqlalchemy import select
 from app.authors.views import profile_is_public
 from app.extensions import db
 from app.models import Tag, User
-from app.posts.queries import author_named, published_count_by
+from app.posts.queries import author_named
 
 DEFAULT_PER_PAGE = 20
 MAX_PER_PAGE = 100
@@ -86,7 +86,7 @@ def public_author(username: str) -> tuple[User, int] | None:
     author = author_named(username)
     if author is None:
         return None
-    post_count = published_count_by(author)
+    post_count = author.published_post_count
     if not profile_is_public(author, post_count):
         return None
     return author, post_count

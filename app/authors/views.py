@@ -4,7 +4,7 @@ from flask import Blueprint, abort, render_template
 from flask_login import current_user
 
 from app.models import User
-from app.posts.queries import author_named, paginate, published_by, published_count_by
+from app.posts.queries import author_named, paginate, published_by
 from app.web import page_number
 
 bp = Blueprint("authors", __name__, url_prefix="/authors")
@@ -24,7 +24,7 @@ def show(username: str):
     author = author_named(username.lower())
     if author is None:
         abort(404)
-    total = published_count_by(author)
+    total = author.published_post_count
     posts = paginate(published_by(author), page_number(), POSTS_PER_PAGE, total)
     if not profile_is_public(author, posts.total) or posts.page > posts.pages:
         abort(404)

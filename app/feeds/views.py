@@ -13,7 +13,6 @@ from app.feeds.sitemap import build_sitemap, post_blocks, post_entries, robots_t
 from app.posts.queries import (
     author_named,
     published_by,
-    published_count_by,
     published_in_tag,
     published_posts,
 )
@@ -67,7 +66,7 @@ def tag(slug: str):
 @bp.get("/authors/<username>/feed.atom")
 def author(username: str):
     member = author_named(username.lower())
-    if member is None or not profile_is_public(member, published_count_by(member)):
+    if member is None or not profile_is_public(member, member.published_post_count):
         abort(404)
     info = FeedInfo(
         title=f"{member.display_name} (@{member.username}) · {metadata.SITE_NAME}",

@@ -30,8 +30,9 @@ BYLINE_COLUMNS = (
     User.credentials,
     User.specialty,
 )
-# What an author's public page shows.
-PROFILE_COLUMNS = (*BYLINE_COLUMNS, User.bio_html, User.created_at)
+# What an author's public page shows, with the count of published posts it lists (which a
+# read-only request can take from the row it loads; see published_count_by for writes).
+PROFILE_COLUMNS = (*BYLINE_COLUMNS, User.bio_html, User.created_at, User.published_post_count)
 # What a card or a post page shows of a tag.
 TAG_LABEL_COLUMNS = (Tag.slug, Tag.name, Tag.kind)
 

@@ -670,6 +670,20 @@ def test_the_tag_overview_reads_the_database_five_times(client, users):
     assert "What patients say" in text(client.get("/tags/counted"))
 
 
+@pytest.mark.parametrize("url", ["/authors/pat", "/api/v1/authors/pat", "/authors/pat/feed.atom"])
+def test_an_author_is_read_once_with_the_count_of_their_posts(client, users, url):
+    client.set_cookie("returning", "1")
+    tags = [make_tag("counted", "condition"), make_tag("beside", "topic")]
+    db.session.commit()
+    client.get("/")
+    add_tagged_posts(users, tags, 6, 0)  # two of the six are the patient's
+    statements = statements_for(client, url)
+    accounts = [s for s in statements if "FROM users" in s and "FROM posts" not in s]
+    assert len(accounts) == 1, accounts
+    if url == "/authors/pat":
+        assert 'Published posts <span class="count">2</span>' in text(client.get(url))
+
+
 def test_the_post_page_does_not_query_per_related_post(client, users):
     client.set_cookie("returning", "1")
     tags = [make_tag("counted", "condition"), make_tag("beside", "topic")]

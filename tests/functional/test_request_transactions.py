@@ -3,8 +3,10 @@ so psycopg keeps the statements it prepared; anything that wrote or failed still
 
 from __future__ import annotations
 
+import psycopg
 import pytest
 from sqlalchemy import event, func, select, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
 from app.db import end_read_only_transaction
@@ -93,6 +95,57 @@ def test_listings_carry_their_limit_in_the_sql_and_are_planned_once(app, client,
     assert len(listing) == PREPARE_THRESHOLD * 3
     if on_postgres():
         assert plans and max(generic for generic, _ in plans) > 0, plans
+
+
+def test_no_statement_but_the_pages_own_reaches_the_database(app, client, users, monkeypatch):
+    """The pooled connection's check is the transaction's BEGIN: no ping of its own first."""
+    client.set_cookie("returning", "1")
+    make_post(users["patient"], tags=[make_tag("azathioprine")])
+    client.get("/tags/azathioprine")
+    sent: list[str] = []
+    original = psycopg.Cursor.execute
+
+    def execute(cursor, query, *args, **kwargs):
+        sent.append(str(query))
+        return original(cursor, query, *args, **kwargs)
+
+    monkeypatch.setattr(psycopg.Cursor, "execute", execute)
+    own: list[str] = []
+
+    def record(conn, cursor, statement, *args):
+        own.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        assert client.get("/tags/azathioprine").status_code == 200
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    assert own
+    assert sent == (own if on_postgres() else [])
+
+
+def test_a_pooled_connection_the_server_dropped_is_replaced_unseen(app, client, users):
+    """A connection PostgreSQL closed while it sat in the pool fails its BEGIN on the way out;
+    the pool drops it and the request runs on a new one (on SQLite nothing is pooled)."""
+    client.set_cookie("returning", "1")
+    make_post(users["patient"], title="Still here", tags=[make_tag("azathioprine")])
+    backends: list[int] = []
+
+    @app.after_request
+    def note_backend(response):
+        if on_postgres():
+            backends.append(db.session.scalar(text("SELECT pg_backend_pid()")))
+        return response
+
+    assert client.get("/tags/azathioprine").status_code == 200
+    if on_postgres():
+        url = make_url(app.config["SQLALCHEMY_DATABASE_URI"]).set(drivername="postgresql")
+        with psycopg.connect(url.render_as_string(hide_password=False), autocommit=True) as other:
+            other.execute("SELECT pg_terminate_backend(%s)", (backends[-1],))
+    again = client.get("/tags/azathioprine")
+    assert again.status_code == 200 and "Still here" in again.get_data(as_text=True)
+    if on_postgres():
+        assert backends[-1] != backends[0]
 
 
 def test_unflushed_changes_are_rolled_back(app, users):

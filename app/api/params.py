@@ -11,6 +11,7 @@ from app.authors.views import profile_is_public
 from app.extensions import db
 from app.models import Tag, User
 from app.posts.queries import author_named
+from app.tags.queries import tag_and_count
 
 DEFAULT_PER_PAGE = 20
 MAX_PER_PAGE = 100
@@ -56,14 +57,15 @@ def choice(name: str, choices: tuple[str, ...]) -> str | None:
     return value
 
 
-def tag_filter() -> Tag | None:
+def tag_filter(kind: str | None) -> tuple[Tag, int] | None:
+    """The `tag` filter's tag and how many published posts (of `kind`, if given) carry it."""
     slug = request.args.get("tag", "")
     if not slug:
         return None
-    tag = find_tag(slug)
-    if tag is None:
+    tagged = tag_and_count(slug, kind)
+    if tagged is None:
         abort(400, description=f"There is no tag {slug!r}.")
-    return tag
+    return tagged
 
 
 def author_filter() -> User | None:

@@ -52,14 +52,18 @@ def next_url(page: Page, **filters) -> str | None:
 def list_posts():
     paging = params.page_args()
     kind = params.choice("kind", POST_KINDS)
-    tag = params.tag_filter()
+    tagged = params.tag_filter(kind)
+    tag = tagged[0] if tagged is not None else None
     author = params.author_filter()
     query = published_in_tag(tag) if tag is not None else published_posts()
     if author is not None:
         query = query.where(Post.author_id == author.id)
     if kind is not None:
         query = query.where(Post.kind == kind)
-    total = counted_total(tag, author, kind)
+    if tagged is not None and author is None:
+        total = tagged[1]
+    else:
+        total = counted_total(tag, author, kind)
     page = paginate(query, paging.page, paging.per_page, total)
     filters = {
         "tag": tag.slug if tag else None,

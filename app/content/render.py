@@ -105,7 +105,6 @@ _cleaner = bleach.sanitizer.Cleaner(
     ],
 )
 _TAG = re.compile(r"<[^>]*>")
-_SPACE = re.compile(r"\s+")
 
 
 def render_markdown(source: str) -> str:
@@ -131,7 +130,7 @@ _BLOCK_TAG = re.compile(
 def plain_text(fragment: str) -> str:
     """Text of an HTML fragment: blocks become spaces, inline tags vanish, whitespace folds."""
     text = _TAG.sub("", _BLOCK_TAG.sub(" ", fragment))
-    return _SPACE.sub(" ", html.unescape(text)).strip()
+    return " ".join(html.unescape(text).split())  # str.split's whitespace is regex \s
 
 
 def summarize(fragment: str, limit: int = 280) -> str:

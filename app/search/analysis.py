@@ -133,24 +133,30 @@ def matched_words(text: str, terms: frozenset[str], limit: int) -> list[tuple[in
 
 
 def _token_starts(text: str, pattern: re.Pattern[str], limit: int) -> Iterator[int]:
-    for opening in pattern.finditer(text, 0, limit):
+    """Where a token of ASCII `text` opens with one of the pattern's openings. The openings are
+    found in the lower-cased text by a pattern that is nothing but literals (the regex engine
+    then searches for them quickly; a leading look-behind or IGNORECASE made it try every
+    position); whether one opens a word is checked here."""
+    for opening in pattern.finditer(text.lower(), 0, limit):
         start = opening.start()
-        if start < 2 or text[start - 1] not in JOINERS or not is_word_char(text[start - 2]):
-            yield start  # (otherwise inside a token such as "6-mp" or "e.g")
+        if start and is_word_char(text[start - 1]):
+            continue  # inside a word
+        if start >= 2 and text[start - 1] in JOINERS and is_word_char(text[start - 2]):
+            continue  # inside a token such as "6-mp" or "e.g"
+        yield start
 
 
 @lru_cache(maxsize=256)
 def _opening_pattern(terms: frozenset[str]) -> re.Pattern[str] | None:
-    """Where a word that may become one of `terms` starts; None if a term is too short for the
-    first-two-characters rule."""
+    """The lower-case first two characters of words that may become one of `terms`; None if
+    a term is too short for the first-two-characters rule."""
     openings = set()
     for term in terms:
         if len(term) < 3:
             return None
-        openings.add(term[:2])
+        openings.add(term[:2].lower())
         openings.update(w[:2] for w, stem in STEMS_CHANGING_SECOND_LETTER.items() if stem == term)
-    alternatives = "|".join(re.escape(opening) for opening in sorted(openings))
-    return re.compile(rf"(?<!\w)(?:{alternatives})", re.IGNORECASE)
+    return re.compile("|".join(re.escape(opening) for opening in sorted(openings)))
 
 
 def is_word_char(char: str) -> bool:

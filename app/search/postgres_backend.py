@@ -20,12 +20,13 @@ import os
 import re
 import threading
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import islice
+from typing import TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
@@ -109,6 +110,7 @@ MAX_VECTOR_BYTES = 900_000
 TOKEN = re.compile(TOKEN_PATTERN)
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 # Schema -----------------------------------------------------------------------------------
@@ -547,6 +549,7 @@ def upsert_statements(suffix: str) -> tuple[sa.TextClause, sa.TextClause]:
     )
 
 
+COUNT_DOCUMENTS = sa.text(f"SELECT count(*) FROM {DOCUMENTS}")
 KNOWN_WORDS = sa.text(f"SELECT word FROM {WORDS} WHERE word = ANY(CAST(:words AS text[]))")
 
 CLOSE_WORDS = sa.text(
@@ -603,7 +606,6 @@ class PostgresBackend:
         if isinstance(database, str):
             database = sa.create_engine(
                 database,
-                pool_pre_ping=True,
                 connect_args={"options": CONNECTION_OPTIONS},
             )
         if database.dialect.name != "postgresql":
@@ -632,7 +634,8 @@ class PostgresBackend:
         strict = plan.strict()
         if strict is None:
             return SearchPage([], 0, query.page, query.per_page)
-        with self._reading() as connection:
+
+        def find(connection: Connection) -> tuple[Matches, bool, str | None]:
             found = self._execute(connection, strict, plan, query)
             relaxed = False
             if found.total == 0 and (wider := plan.relaxed()) is not None:
@@ -640,6 +643,9 @@ class PostgresBackend:
             suggestion = None
             if found.total == 0 or relaxed:
                 suggestion = self._suggest(connection, plan, text, vocabulary)
+            return found, relaxed, suggestion
+
+        found, relaxed, suggestion = self._read(find)
         hits = [
             SearchHit(post_id, score, {"title": highlight_title(title, plan.highlight_terms)})
             for post_id, title, score in found.rows
@@ -659,8 +665,7 @@ class PostgresBackend:
         return highlight_body(text, plan.highlight_terms)
 
     def doc_count(self) -> int:
-        with self._reading() as connection:
-            return connection.scalar(sa.text(f"SELECT count(*) FROM {DOCUMENTS}"))
+        return self._read(lambda connection: connection.scalar(COUNT_DOCUMENTS))
 
     def _execute(
         self, connection: Connection, tsquery: str, plan: QueryPlan, query: SearchQuery
@@ -810,11 +815,13 @@ class PostgresBackend:
     # Health and lifecycle
 
     def check(self) -> None:
-        with self._reading() as connection:
+        def probe(connection: Connection) -> None:
             self._require_built(connection)
             connection.execute(sa.text(f"SELECT post_id FROM {DOCUMENTS} LIMIT 1")).all()
             connection.execute(sa.text(f"SELECT word FROM {WORDS} LIMIT 1")).all()
             connection.execute(sa.text("SELECT similarity('a', 'b')")).all()
+
+        self._read(probe)
 
     def reload_synonyms(self) -> int:
         groups = self._synonym_file.reload()
@@ -845,12 +852,24 @@ class PostgresBackend:
             self._vocabulary = vocabulary
         return vocabulary
 
-    @contextmanager
-    def _reading(self) -> Iterator[Connection]:
-        """A connection outside any transaction: a search costs one round trip, not three."""
+    def _read(self, work: Callable[[Connection], T]) -> T:
+        """`work` on a connection outside any transaction: a search costs one round trip, not
+        three. Connections are not pinged on checkout (that would be one more round trip): a read
+        that finds its pooled connection dead, as after a PostgreSQL restart, runs once more on
+        a new one, the pool having dropped every connection older than the failure."""
         self._after_fork()
-        with self._guarded(), self.engine.connect() as connection:
-            yield connection.execution_options(isolation_level="AUTOCOMMIT")
+        with self._guarded():
+            try:
+                return self._read_once(work)
+            except DBAPIError as error:
+                if not error.connection_invalidated:
+                    raise
+                log.info("search connection lost (%s); reading again on a new one", error.orig)
+                return self._read_once(work)
+
+    def _read_once(self, work: Callable[[Connection], T]) -> T:
+        with self.engine.connect() as connection:
+            return work(connection.execution_options(isolation_level="AUTOCOMMIT"))
 
     @contextmanager
     def _writing(self) -> Iterator[Connection]:

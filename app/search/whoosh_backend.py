@@ -416,7 +416,14 @@ def best_stretch(text: str, words: list[tuple[int, int]], limit: int) -> tuple[i
     ends = [word_end for _, word_end in words]
     best, best_count = (0, 0), 0
     for first_start, first_end in words:
-        start = min(first_start, word_boundary_after(text, max(0, first_start - limit // 3)))
+        opening = max(0, first_start - limit // 3)
+        # the stretch lies within (opening, first_start + limit): count that first, and find
+        # its word boundaries only if it could hold more words than the best so far
+        widest = max(first_end, first_start + limit)
+        most = bisect_right(ends, widest) - bisect_left(starts, opening)
+        if most <= best_count:
+            continue
+        start = min(first_start, word_boundary_after(text, opening))
         end = max(first_end, word_boundary_before(text, start + limit))
         count = bisect_right(ends, end) - bisect_left(starts, start)
         if count > best_count:

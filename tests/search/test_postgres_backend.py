@@ -157,6 +157,58 @@ def test_database_errors_come_out_as_search_unavailable(postgres):
         postgres.check()
 
 
+def backend_pid(backend: PostgresBackend) -> int:
+    with backend.engine.connect() as connection:
+        return connection.scalar(sa.text("SELECT pg_backend_pid()"))
+
+
+def terminate_from_elsewhere(backend: PostgresBackend, pid: int) -> None:
+    other = sa.create_engine(backend.engine.url, poolclass=sa.pool.NullPool)
+    with other.connect() as connection:
+        connection.execute(sa.select(func.pg_terminate_backend(pid)))
+
+
+def test_a_search_sends_no_ping_before_its_statement(postgres, monkeypatch):
+    """A ping on checkout would be one more round trip for every search."""
+    postgres.rebuild(corpus(2))
+    pings: list[object] = []
+    monkeypatch.setattr(postgres.engine.dialect, "do_ping", lambda connection: pings.append(1))
+    sent: list[str] = []
+    sa.event.listen(postgres.engine, "before_cursor_execute", lambda *args: sent.append(args[2]))
+
+    assert found(postgres, "azathioprine") == [2, 1]
+    assert found(postgres, "azathioprine", sort="newest") == [2, 1]
+
+    assert pings == [] and len(sent) == 2
+
+
+def test_a_search_whose_pooled_connection_was_dropped_reads_again_on_a_new_one(postgres):
+    """After PostgreSQL closed the connection waiting in the pool (a restart, an idle timeout),
+    the search still answers: it is read again once, on a new connection."""
+    postgres.rebuild(corpus(2))
+    assert found(postgres, "azathioprine") == [2, 1]
+    dropped = backend_pid(postgres)
+    terminate_from_elsewhere(postgres, dropped)
+
+    assert found(postgres, "azathioprine") == [2, 1]
+    assert backend_pid(postgres) != dropped
+
+
+def test_a_search_fails_clearly_when_the_new_connection_fails_too(postgres, monkeypatch):
+    postgres.rebuild(corpus(1))
+    found(postgres, "azathioprine")
+    dropped: list[int] = []
+
+    def dropped_each_time(connection):
+        dropped.append(connection.scalar(sa.text("SELECT pg_backend_pid()")))
+        terminate_from_elsewhere(postgres, dropped[-1])
+        return connection.scalar(sa.text(f"SELECT count(*) FROM {DOCUMENTS}"))
+
+    with pytest.raises(SearchUnavailable, match="cannot be used"):
+        postgres._read(dropped_each_time)
+    assert len(set(dropped)) == 2  # read once more on a new connection, never in a loop
+
+
 def test_a_forked_worker_opens_its_own_connections(postgres):
     postgres.rebuild(corpus(1))
     pool = postgres.engine.pool

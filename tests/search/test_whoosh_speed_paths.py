@@ -442,6 +442,33 @@ def test_snippets_are_cut_between_words_and_stay_short():
         )
 
 
+def stretch_tried_at_every_word(body: str, words, limit: int) -> tuple[int, int]:
+    """best_stretch without its shortcut: every matched word opens a stretch that is measured."""
+    best, best_count = (0, 0), 0
+    for first_start, first_end in words:
+        opening = max(0, first_start - limit // 3)
+        start = min(first_start, backend_module.word_boundary_after(body, opening))
+        end = max(first_end, backend_module.word_boundary_before(body, start + limit))
+        count = sum(start <= word_start and word_end <= end for word_start, word_end in words)
+        if count > best_count:
+            best, best_count = (start, end), count
+    return best
+
+
+def test_the_best_stretch_is_the_one_trying_every_word_finds():
+    """best_stretch skips stretches that cannot beat the best so far before finding their word
+    boundaries; what it picks stays the same, ties to the earliest included."""
+    rng = random.Random(11)
+    for number in range(200):
+        body = awkward_text(rng, rng.choice([20, 120, 600, 2000]))
+        terms = frozenset(SNIPPET_TERMS[number % len(SNIPPET_TERMS)])
+        words = matched_words(body, terms, backend_module.SNIPPET_SCAN)
+        for limit in (60, backend_module.SNIPPET_CHARS, 500):
+            assert backend_module.best_stretch(body, words, limit) == (
+                stretch_tried_at_every_word(body, words, limit)
+            )
+
+
 def inside_a_token(body: str, position: int) -> bool:
     return 0 < position < len(body) and all(
         backend_module.is_token_char(char) for char in body[position - 1 : position + 1]

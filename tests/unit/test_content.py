@@ -1,3 +1,5 @@
+import re
+
 import pytest
 
 from app.content import plain_text, render_markdown, slugify, summarize
@@ -71,6 +73,16 @@ def test_plain_text_and_summary():
     summary = summarize(html, limit=60)
     assert len(summary) <= 60 and summary.endswith("…")
     assert "<" not in summary
+
+
+def test_plain_text_folds_every_kind_of_whitespace_into_one_space():
+    every_space = "".join(chr(c) for c in range(0x110000) if re.fullmatch(r"\s", chr(c)))
+    fragment = (
+        f"<p>{every_space}Dose{every_space}&nbsp;<br>missed&#x2028;\u3000again{every_space}</p>"
+    )
+    assert plain_text(fragment) == "Dose missed again"
+    assert plain_text("<li>one</li><li>two</li>\n\n<p>\tthree\r\n</p>") == "one two three"
+    assert plain_text(" \n ") == ""
 
 
 @pytest.mark.parametrize(

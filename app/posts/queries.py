@@ -160,6 +160,28 @@ def _by_an_author(with_bodies: bool) -> Select:
     )
 
 
+def published_with_ids(post_ids: list[int]) -> dict[int, Post]:
+    """The published ones of these posts by id, with their bodies (for snippets) and tags."""
+    if not post_ids:
+        return {}
+    found = db.session.scalars(_published_with_ids(), {"post_ids": list(post_ids)}).unique()
+    return {post.id: post for post in found}
+
+
+@cache
+def _published_with_ids() -> Select:
+    """Looked up by key, with no ORDER BY (which would walk the listing index over every
+    published post). The tags come in the same statement, joined: a page of search results
+    is ten posts, and a second statement for their tags cost more than the extra rows."""
+    tags = joinedload(Post.tags).load_only(*TAG_LABEL_COLUMNS)
+    return (
+        published_posts(with_tags=False, with_bodies=True)
+        .options(tags)
+        .where(Post.id.in_(bindparam("post_ids", expanding=True)))
+        .order_by(None)
+    )
+
+
 def published_counts_by_tag() -> dict[int, int]:
     """Published posts per tag, from the counters app.posts.listing_index keeps."""
     rows = db.session.execute(

@@ -13,7 +13,7 @@ from app.content import plain_text
 from app.extensions import db
 from app.models import Post, Tag
 from app.models.enums import POST_KINDS, ROLES
-from app.posts.queries import published_posts
+from app.posts.queries import published_with_ids
 from app.search import (
     MAX_QUERY_LENGTH,
     SORTS,
@@ -91,10 +91,7 @@ def search(query: SearchQuery) -> SearchResults:
         return SearchResults(query=query)
     backend = get_backend(current_app)
     page = backend.search(query)
-    # the hits' order is the backend's; without an ORDER BY the ids are looked up by key
-    # instead of walking the (status, published_at) index over every published post
-    hits = published_posts(with_bodies=True).where(Post.id.in_(page.post_ids)).order_by(None)
-    posts = {post.id: post for post in db.session.scalars(hits)}
+    posts = published_with_ids(page.post_ids)
     rows = []
     for hit in page.hits:
         post = posts.get(hit.post_id)

@@ -1,8 +1,10 @@
 """The search page and GET /api/v1/search over the real stack (database + Whoosh)."""
 
 import pytest
+from sqlalchemy import event, select
 
 from app.extensions import db
+from app.models import Tag
 from tests.conftest import make_user
 from tests.helpers import csrf_from, make_post, make_tag, sign_in, sign_out
 
@@ -61,6 +63,36 @@ def test_api_search_returns_the_documented_shape(client, corpus):
     assert hit["url"].startswith(f"/posts/{hit['id']}/")
     assert "<mark>" in hit["snippet"]
     assert response.headers["Access-Control-Allow-Origin"] == "*"
+
+
+def test_search_reads_its_posts_with_their_tags_in_one_statement(client, corpus, users):
+    """The hits' posts, authors and tags come in one SELECT on the site's database (the
+    backend's own statements aside): tags complete and in name order, each post once."""
+    aza = db.session.scalar(select(Tag).where(Tag.slug == "azathioprine"))
+    two_tags = make_post(
+        users["patient"],
+        title="Azathioprine and sunscreen",
+        tags=[make_tag("sun-safety", "topic", "Sun safety"), aza],
+    )
+    db.session.commit()
+    api(client, "q=azathioprine")
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().upper().startswith("SELECT"):
+            statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        response = api(client, "q=azathioprine")
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    results = response.get_json()["results"]
+    assert len(statements) == 1 and "tags" in statements[0]
+    assert sorted(ids(response)) == sorted({hit["id"] for hit in results})
+    tags = {hit["id"]: hit["tags"] for hit in results}
+    assert tags[two_tags.id] == ["azathioprine", "sun-safety"]
+    assert tags[corpus["forgot"].id] == ["azathioprine"]
 
 
 def test_synonyms_find_brand_and_generic_names(client, corpus):

@@ -486,7 +486,9 @@ def test_a_match_beyond_the_scan_limit_gives_the_opening():
 def test_titles_are_highlighted_as_whoosh_highlights_them():
     rng = random.Random(7)
     texts = [text(rng, rng.randint(1, 40)) for _ in range(60)]
+    texts += [awkward_text(rng, rng.randint(1, 30)) for _ in range(60)]
     texts += ["Café naïve: didn’t take 6-MP. Then azathioprine, 50mg...", "No match at all."]
+    texts += ["  <b>Blood</b> & cell's 'dose' \"6-mp\"  ", "\tdose\n", "", "   "]
     for number, body in enumerate(texts):
         terms = SNIPPET_TERMS[number % len(SNIPPET_TERMS)]
         title_pick = highlight.highlight(

@@ -19,6 +19,7 @@ from whoosh.lang.porter2 import stem as porter2_stem
 from whoosh.support.charset import accent_map
 
 TOKEN_PATTERN = r"\w+(?:[-.'’]\w+)*"
+TOKEN_REST = r"\w*(?:[-.'’]\w+)*"  # TOKEN_PATTERN after its first characters
 POSSESSIVE = "'s"
 MIN_HYPHEN_PART = 3
 
@@ -118,45 +119,47 @@ def matched_words(text: str, terms: frozenset[str], limit: int) -> list[tuple[in
     is in `terms`. In plain ASCII text only the tokens that open like a term are looked up."""
     pattern = _opening_pattern(terms) if text.isascii() and terms else None
     if pattern is None:
-        candidates = TOKEN.finditer(text)
+        candidates = (match.span() for match in TOKEN.finditer(text))
     else:
-        candidates = (TOKEN.match(text, start) for start in _token_starts(text, pattern, limit))
+        candidates = _tokens_opening_like(text, pattern)
     known = QUERY_TERMS.get
     found = []
-    for match in candidates:
-        if match.end() > limit:
+    for start, end in candidates:
+        if end > limit:
             break
-        word = match.group()
+        word = text[start:end]
         if (known(word) or query_term(word)) in terms:
-            found.append(match.span())
+            found.append((start, end))
     return found
 
 
-def _token_starts(text: str, pattern: re.Pattern[str], limit: int) -> Iterator[int]:
-    """Where a token of ASCII `text` opens with one of the pattern's openings. The openings are
-    found in the lower-cased text by a pattern that is nothing but literals (the regex engine
-    then searches for them quickly; a leading look-behind or IGNORECASE made it try every
-    position); whether one opens a word is checked here."""
-    for opening in pattern.finditer(text.lower(), 0, limit):
-        start = opening.start()
+def _tokens_opening_like(text: str, pattern: re.Pattern[str]) -> Iterator[tuple[int, int]]:
+    """(start, end) of the tokens of ASCII `text` that open with one of the pattern's openings.
+    The pattern is found in the lower-cased text: it opens with nothing but literals, which the
+    regex engine looks for quickly (a leading look-behind or IGNORECASE made it try every
+    position), and runs on to the end of the token; whether it opens one is checked here. A
+    match inside a word runs to that word's end, so it hides no token start."""
+    for match in pattern.finditer(text.lower()):
+        start = match.start()
         if start and is_word_char(text[start - 1]):
             continue  # inside a word
         if start >= 2 and text[start - 1] in JOINERS and is_word_char(text[start - 2]):
             continue  # inside a token such as "6-mp" or "e.g"
-        yield start
+        yield match.span()
 
 
 @lru_cache(maxsize=256)
 def _opening_pattern(terms: frozenset[str]) -> re.Pattern[str] | None:
-    """The lower-case first two characters of words that may become one of `terms`; None if
-    a term is too short for the first-two-characters rule."""
+    """A token opening with the lower-case first two characters of a word that may become
+    one of `terms`; None if a term is too short for the first-two-characters rule."""
     openings = set()
     for term in terms:
         if len(term) < 3:
             return None
         openings.add(term[:2].lower())
         openings.update(w[:2] for w, stem in STEMS_CHANGING_SECOND_LETTER.items() if stem == term)
-    return re.compile("|".join(re.escape(opening) for opening in sorted(openings)))
+    alternatives = "|".join(re.escape(opening) for opening in sorted(openings))
+    return re.compile(rf"(?:{alternatives}){TOKEN_REST}")
 
 
 def is_word_char(char: str) -> bool:

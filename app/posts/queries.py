@@ -164,16 +164,19 @@ def published_with_ids(post_ids: list[int]) -> dict[int, Post]:
     """The published ones of these posts by id, with their bodies (for snippets) and tags."""
     if not post_ids:
         return {}
-    found = db.session.scalars(_published_with_ids(), {"post_ids": list(post_ids)}).unique()
+    statement = _published_with_ids(db.engine.dialect.name == "postgresql")
+    found = db.session.scalars(statement, {"post_ids": list(post_ids)}).unique()
     return {post.id: post for post in found}
 
 
 @cache
-def _published_with_ids() -> Select:
+def _published_with_ids(tags_joined: bool) -> Select:
     """Looked up by key, with no ORDER BY (which would walk the listing index over every
-    published post). The tags come in the same statement, joined: a page of search results
-    is ten posts, and a second statement for their tags cost more than the extra rows."""
-    tags = joinedload(Post.tags).load_only(*TAG_LABEL_COLUMNS)
+    published post). On PostgreSQL the tags come in the same statement, joined: a page of
+    search results is ten posts, and a second statement for their tags cost more than the
+    extra rows. SQLite would build the whole tag join before using the ids, so there they come
+    in a second statement, which costs no round trip."""
+    tags = (joinedload if tags_joined else selectinload)(Post.tags).load_only(*TAG_LABEL_COLUMNS)
     return (
         published_posts(with_tags=False, with_bodies=True)
         .options(tags)

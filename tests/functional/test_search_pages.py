@@ -5,7 +5,7 @@ from sqlalchemy import event, select
 
 from app.extensions import db
 from app.models import Tag
-from tests.conftest import make_user
+from tests.conftest import make_user, on_postgres
 from tests.helpers import csrf_from, make_post, make_tag, sign_in, sign_out
 
 
@@ -66,8 +66,9 @@ def test_api_search_returns_the_documented_shape(client, corpus):
 
 
 def test_search_reads_its_posts_with_their_tags_in_one_statement(client, corpus, users):
-    """The hits' posts, authors and tags come in one SELECT on the site's database (the
-    backend's own statements aside): tags complete and in name order, each post once."""
+    """On PostgreSQL the hits' posts, authors and tags come in one SELECT (the backend's own
+    statements aside; SQLite takes the tags in a second, which costs no round trip): tags
+    complete and in name order, each post once."""
     aza = db.session.scalar(select(Tag).where(Tag.slug == "azathioprine"))
     two_tags = make_post(
         users["patient"],
@@ -88,7 +89,7 @@ def test_search_reads_its_posts_with_their_tags_in_one_statement(client, corpus,
     finally:
         event.remove(db.engine, "before_cursor_execute", record)
     results = response.get_json()["results"]
-    assert len(statements) == 1 and "tags" in statements[0]
+    assert len(statements) == (1 if on_postgres() else 2) and "tags" in statements[-1]
     assert sorted(ids(response)) == sorted({hit["id"] for hit in results})
     tags = {hit["id"]: hit["tags"] for hit in results}
     assert tags[two_tags.id] == ["azathioprine", "sun-safety"]

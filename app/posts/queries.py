@@ -161,7 +161,8 @@ def _by_an_author(with_bodies: bool) -> Select:
 
 
 def published_with_ids(post_ids: list[int]) -> dict[int, Post]:
-    """The published ones of these posts by id, with their bodies (for snippets) and tags."""
+    """The published ones of these posts by id, with their bodies and tags (for snippets and
+    the search index)."""
     if not post_ids:
         return {}
     statement = _published_with_ids(db.engine.dialect.name == "postgresql")
@@ -173,9 +174,9 @@ def published_with_ids(post_ids: list[int]) -> dict[int, Post]:
 def _published_with_ids(tags_joined: bool) -> Select:
     """Looked up by key, with no ORDER BY (which would walk the listing index over every
     published post). On PostgreSQL the tags come in the same statement, joined: a page of
-    search results is ten posts, and a second statement for their tags cost more than the
-    extra rows. SQLite would build the whole tag join before using the ids, so there they come
-    in a second statement, which costs no round trip."""
+    search results is ten posts (the outbox asks for a few), and a second statement for their
+    tags cost more than the extra rows. SQLite would build the whole tag join before using the
+    ids, so there they come in a second statement, which costs no round trip."""
     tags = (joinedload if tags_joined else selectinload)(Post.tags).load_only(*TAG_LABEL_COLUMNS)
     return (
         published_posts(with_tags=False, with_bodies=True)

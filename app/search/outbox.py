@@ -23,7 +23,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from app.extensions import db
 from app.models import Post, SearchOutbox
-from app.posts.queries import published_posts
+from app.posts.queries import published_posts, published_with_ids
 from app.search import (
     IndexBusy,
     SearchBackend,
@@ -176,10 +176,7 @@ def record_failure(rows: list[SearchOutbox], error: Exception) -> None:
 
 
 def published_documents(post_ids: set[int]) -> list[SearchDocument]:
-    if not post_ids:
-        return []
-    posts = db.session.scalars(published_posts(with_bodies=True).where(Post.id.in_(post_ids)))
-    return [document_for(post) for post in posts]
+    return [document_for(post) for post in published_with_ids(sorted(post_ids)).values()]
 
 
 def iter_published_documents(batch: int = REBUILD_BATCH) -> Iterator[SearchDocument]:

@@ -97,6 +97,56 @@ def test_listings_carry_their_limit_in_the_sql_and_are_planned_once(app, client,
         assert plans and max(generic for generic, _ in plans) > 0, plans
 
 
+CLONE_POSTS = """
+WITH RECURSIVE numbers(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM numbers WHERE n < :count)
+INSERT INTO posts (kind, title, slug, summary, body_source, body_html, body_length,
+    markup_version, status, author_id, published_at, findings, helpful_count, created_at,
+    updated_at)
+SELECT kind, title, slug || '-' || n, summary, body_source, body_html, body_length,
+    markup_version, status, author_id, published_at, findings, helpful_count, created_at,
+    updated_at
+FROM posts, numbers WHERE posts.id = :seed
+"""
+LIST_CLONES = """
+INSERT INTO post_tags (post_id, tag_id, published_at, helpful_count)
+SELECT id, :tag, published_at, 0 FROM posts WHERE slug LIKE :pattern
+"""
+
+
+def test_a_big_tag_s_listing_is_planned_once_beside_small_tags(app, client, users):
+    """With the tag's id as a parameter, PostgreSQL costed the one plan for all tags above the
+    plan for a tag that holds most posts, and planned that tag's listing again on every run;
+    with the id written into the SQL, it plans it once per connection."""
+    client.set_cookie("returning", "1")
+    big = make_tag("azathioprine")
+    seed = make_post(users["patient"], title="Dose diary", tags=[big])
+    for number in range(8):
+        make_post(users["patient"], title=f"Rare {number}", tags=[make_tag(f"rare-{number}")])
+    db.session.execute(text(CLONE_POSTS), {"count": 20_000, "seed": seed.id})
+    db.session.execute(text(LIST_CLONES), {"tag": big.id, "pattern": seed.slug + "-%"})
+    db.session.commit()
+    db.session.execute(text("ANALYZE"))
+    db.session.commit()
+    plans: list[tuple[int, int]] = []
+
+    @app.after_request
+    def read_plans(response):
+        if on_postgres():
+            query = text(
+                "SELECT generic_plans, custom_plans FROM pg_prepared_statements "
+                "WHERE statement LIKE '%JOIN post_tags%LIMIT 20 OFFSET 0'"
+            )
+            plans.extend((row[0], row[1]) for row in db.session.execute(query))
+        return response
+
+    for _ in range(PREPARE_THRESHOLD * 4):
+        page = client.get("/tags/azathioprine")
+        assert page.status_code == 200 and page.get_data(as_text=True).count("Dose diary") >= 20
+    if on_postgres():
+        generic, custom = plans[-1]
+        assert custom <= PREPARE_THRESHOLD and generic > 0, plans
+
+
 def test_no_statement_but_the_pages_own_reaches_the_database(app, client, users, monkeypatch):
     """The pooled connection's check is the transaction's BEGIN: no ping of its own first."""
     client.set_cookie("returning", "1")

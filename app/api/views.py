@@ -17,6 +17,7 @@ from app.api.presenters import (
     tag_detail_json,
     tag_json,
 )
+from app.db import inline_key
 from app.models import Post, Tag
 from app.models.enums import POST_KINDS, TAG_KINDS
 from app.posts.queries import (
@@ -57,7 +58,7 @@ def list_posts():
     author = params.author_filter()
     query = published_in_tag(tag) if tag is not None else published_posts()
     if author is not None:
-        query = query.where(Post.author_id == author.id)
+        query = query.where(Post.author_id == inline_key("author_id", author.id))
     if kind is not None:
         query = query.where(Post.kind == kind)
     if tagged is not None and author is None:

@@ -63,6 +63,25 @@ def test_statements_stay_prepared_from_one_request_to_the_next(app, client, user
         assert prepared == []  # SQLite has no server to prepare on; nothing changes there
 
 
+def plans_after_each_request(app, statement_like: str) -> list[tuple[int, int]]:
+    """(generic plans, custom plans) of the prepared statements like this, read after each
+    request on PostgreSQL (SQLite prepares nothing on a server)."""
+    plans: list[tuple[int, int]] = []
+
+    @app.after_request
+    def read_plans(response):
+        if on_postgres():
+            query = text(
+                "SELECT generic_plans, custom_plans FROM pg_prepared_statements "
+                "WHERE statement LIKE :pattern"
+            )
+            found = db.session.execute(query, {"pattern": statement_like})
+            plans.extend((row[0], row[1]) for row in found)
+        return response
+
+    return plans
+
+
 def test_listings_carry_their_limit_in_the_sql_and_are_planned_once(app, client, users):
     """With LIMIT as a parameter PostgreSQL costed the generic plan as if a tenth of the rows
     were wanted and planned each listing again on every run; written into the SQL, the
@@ -74,17 +93,7 @@ def test_listings_carry_their_limit_in_the_sql_and_are_planned_once(app, client,
     def record(conn, cursor, statement, *args):
         statements.append(" ".join(statement.split()))
 
-    plans: list[tuple[int, int]] = []
-
-    @app.after_request
-    def read_plans(response):
-        if on_postgres():
-            query = text(
-                "SELECT generic_plans, custom_plans FROM pg_prepared_statements "
-                "WHERE statement LIKE '%JOIN post_tags%LIMIT 20 OFFSET 0'"
-            )
-            plans.extend((row[0], row[1]) for row in db.session.execute(query))
-        return response
+    plans = plans_after_each_request(app, "%JOIN post_tags%LIMIT 20 OFFSET 0")
 
     event.listen(db.engine, "before_cursor_execute", record)
     try:
@@ -144,17 +153,7 @@ def test_a_big_listing_is_planned_once_beside_small_ones(app, client, users, url
     db.session.commit()
     db.session.execute(text("ANALYZE"))
     db.session.commit()
-    plans: list[tuple[int, int]] = []
-
-    @app.after_request
-    def read_plans(response):
-        if on_postgres():
-            query = text(
-                "SELECT generic_plans, custom_plans FROM pg_prepared_statements "
-                "WHERE statement LIKE 'SELECT posts.%ORDER BY%LIMIT 20 OFFSET 380'"
-            )
-            plans.extend((row[0], row[1]) for row in db.session.execute(query))
-        return response
+    plans = plans_after_each_request(app, "SELECT posts.%ORDER BY%LIMIT 20 OFFSET 380")
 
     for _ in range(PREPARE_THRESHOLD * 4):
         page = client.get(url)

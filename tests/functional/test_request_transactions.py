@@ -144,8 +144,8 @@ def test_a_big_listing_is_planned_once_beside_small_ones(app, client, users, url
         make_post(users["moderator"], title=f"Rare {number}", tags=[make_tag(f"rare-{number}")])
     published_at = CLONE_PUBLISHED_AT if on_postgres() else "published_at"
     clone = CLONE_POSTS.format(published_at=published_at)
-    for seed, copies in zip(seeds, (12_000, 1_500, 300), strict=True):  # one author has most posts
-        db.session.execute(text(clone), {"count": copies, "seed": seed.id})
+    for seed, count in zip(seeds, (12_000, 1_500, 300), strict=True):  # one author has most posts
+        db.session.execute(text(clone), {"count": count, "seed": seed.id})
     db.session.execute(text(LIST_CLONES), {"tag": big.id, "pattern": seeds[0].slug + "-copy-%"})
     copies = db.session.scalars(select(Post.id).where(Post.slug.like("%-copy-%"))).all()
     connection = db.session.connection()
@@ -159,6 +159,7 @@ def test_a_big_listing_is_planned_once_beside_small_ones(app, client, users, url
         page = client.get(url)
         assert page.status_code == 200 and page.get_data(as_text=True).count("Dose diary") >= 20
     if on_postgres():
+        assert plans, "the listing was never prepared"
         generic, custom = plans[-1]
         assert custom <= PREPARE_THRESHOLD and generic > 0, plans
 

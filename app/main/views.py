@@ -1,12 +1,10 @@
 from __future__ import annotations
 
 from flask import Blueprint, jsonify, render_template, request
-from sqlalchemy import select
 
 from app import ratelimits
-from app.extensions import db
-from app.models import Tag
-from app.posts.queries import latest_published, published_counts_by_tag
+from app.posts.queries import latest_published
+from app.tags.queries import every_tag_with_counts
 
 bp = Blueprint("main", __name__)
 
@@ -16,12 +14,9 @@ MAX_QUERY_ECHO = 500
 
 @bp.get("/")
 def home():
-    tags = db.session.scalars(select(Tag).order_by(Tag.kind, Tag.name)).all()
+    tags, counts = every_tag_with_counts()
     return render_template(
-        "main/home.html",
-        posts=latest_published(HOME_POST_COUNT),
-        tags=tags,
-        tag_counts=published_counts_by_tag(),
+        "main/home.html", posts=latest_published(HOME_POST_COUNT), tags=tags, tag_counts=counts
     )
 
 

@@ -7,7 +7,7 @@ from app.auth.access import moderator_required
 from app.extensions import db
 from app.models import Tag
 from app.models.enums import TAG_KINDS
-from app.posts.queries import paginate, published_counts_by_tag
+from app.posts.queries import paginate
 from app.tags import queries
 from app.tags.forms import TagForm
 from app.tags.services import TagInputError, clean_tag_input, create_tag, update_tag
@@ -22,9 +22,9 @@ SECTION_POST_COUNT = 4
 
 @bp.get("/")
 def index():
-    tags = db.session.scalars(select(Tag).order_by(Tag.name)).all()
+    tags, counts = queries.every_tag_with_counts()
     grouped = {kind: [tag for tag in tags if tag.kind == kind] for kind in TAG_KINDS}
-    return render_template("tags/index.html", grouped=grouped, counts=published_counts_by_tag())
+    return render_template("tags/index.html", grouped=grouped, counts=counts)
 
 
 @bp.get("/<slug>")

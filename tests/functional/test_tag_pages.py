@@ -670,6 +670,34 @@ def test_the_tag_overview_reads_the_database_five_times(client, users):
     assert "What patients say" in text(client.get("/tags/counted"))
 
 
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("/", ['Azathioprine</a> <span class="count">6<', 'Lupus</a> <span class="count">0<']),
+        (
+            "/tags/",
+            [
+                'Azathioprine</a> <span class="count">6 posts<',
+                'Lupus</a> <span class="count">0 posts<',
+            ],
+        ),
+    ],
+)
+def test_every_tag_comes_with_its_count_in_one_statement(client, site, url, shown):
+    """The home page and the tag index read the tags' labels and published counts together,
+    and none of a tag's introduction, which neither page shows."""
+    client.set_cookie("returning", "1")
+    client.get(url)
+    statements = statements_for(client, url)
+    counted = [s for s in statements if "tag_kind_counts" in s]
+    assert len(counted) == 1 and "tags.name" in counted[0], counted
+    assert not [s for s in statements if "description_" in s]
+    page = text(client.get(url))
+    for label in shown:
+        assert label in page
+    assert page.index('Autoimmune hepatitis</a> <span class="count">3') < page.index(">Lupus<")
+
+
 @pytest.mark.parametrize("url", ["/authors/pat", "/api/v1/authors/pat", "/authors/pat/feed.atom"])
 def test_an_author_is_read_once_with_the_count_of_their_posts(client, users, url):
     client.set_cookie("returning", "1")

@@ -30,6 +30,7 @@ from bench.pages import (  # noqa: E402
     child_pids,
     log,
     prepare_database,
+    require_tools,
     run_wrk,
 )
 from tests.servers import PostgresServer, free_port  # noqa: E402
@@ -269,6 +270,7 @@ def report(rows: list[Row], posts: int) -> bool:
 
 def main() -> int:
     args = parse_args()
+    require_tools()
     with tempfile.TemporaryDirectory(prefix="bench-deploy-") as scratch:
         folder = args.data or Path(scratch)
         folder.mkdir(parents=True, exist_ok=True)
@@ -303,4 +305,8 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except BenchError as error:
+        log(f"error: {error}")
+        sys.exit(1)

@@ -140,8 +140,7 @@ def engine_options(url: str, pool_size: int = 5, max_overflow: int = 5) -> dict:
     """SQLite: a busy timeout. PostgreSQL: a small pool per worker process (gunicorn workers x
     (pool_size + max_overflow) must stay under the server's max_connections) and a bounded wait
     to connect. Connections are checked as they leave the pool, so that a restarted server
-    costs no request; the check is the transaction's BEGIN (app.db.begin_when_checked_out),
-    not `pool_pre_ping`, which would cost a round trip of its own."""
+    costs no request, without `pool_pre_ping`'s round trip (app.db.reads_outside_transactions)."""
     if make_url(url).get_backend_name() == "sqlite":
         return {"connect_args": {"timeout": 5}}
     return {

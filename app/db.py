@@ -3,6 +3,7 @@ request's transaction ends on PostgreSQL."""
 
 from __future__ import annotations
 
+import select
 from datetime import UTC, datetime
 
 from sqlalchemy import BindParameter, DateTime, Integer, MetaData, bindparam, event, literal, text
@@ -141,34 +142,96 @@ def refresh_planner_statistics() -> None:
     db.session.commit()
 
 
-def begin_when_checked_out(engine: Engine) -> None:
-    """On PostgreSQL, open the transaction as a connection leaves the pool, and let that BEGIN
-    be the check that the server is still there.
+def reads_outside_transactions(engine: Engine) -> None:
+    """On PostgreSQL, run a request's reads outside any transaction and open one at its first
+    write.
 
-    `pool_pre_ping` sends a statement of its own before the BEGIN psycopg sends anyway: one
-    more round trip on every request, for the web node and the database server alike. A BEGIN
-    that fails raises InvalidatePoolError, as a failed pre-ping does: the pool drops every
-    connection older than now and hands out a new one.
+    Under READ COMMITTED every statement reads a snapshot of its own, so a BEGIN ahead of
+    reads buys them nothing, while the BEGIN and the COMMIT that ends it are two round trips on
+    every request, for the web node and the database server alike. A connection leaves the
+    pool in autocommit; the first statement that needs the transaction (`needs_transaction`)
+    turns autocommit off before it runs, so psycopg sends BEGIN first and everything from there
+    to the commit is one transaction, as before.
+
+    Nor is a connection pinged as it leaves the pool (`pool_pre_ping` is a round trip of its
+    own): PostgreSQL sends an idle connection nothing unless it is closing it, as it does when
+    it restarts or a backend is terminated. A connection with something to read is checked
+    with a BEGIN; one that fails it raises InvalidatePoolError, as a failed pre-ping does: the
+    pool drops every connection older than now and hands out a new one.
     """
-    event.listen(engine, "checkout", _begin_or_reconnect)
+    event.listen(engine, "checkout", _check_and_leave_in_autocommit)
+    event.listen(engine, "before_cursor_execute", _begin_before_a_write)
 
 
-def _begin_or_reconnect(dbapi_connection, connection_record, connection_proxy) -> None:
+OUTSIDE_KEY = "reading_outside_a_transaction"
+# What makes a SELECT need the transaction too: it locks rows, takes an advisory lock, or
+# moves a sequence or a setting. (Substrings, not a regular expression: this runs before every
+# statement, and a search of the whole text cost more than the round trip it saves.)
+TRANSACTIONAL_SELECT_MARKS = (
+    "FOR UPDATE",
+    "FOR NO KEY UPDATE",
+    "FOR SHARE",
+    "FOR KEY SHARE",
+    "ADVISORY",
+    "SETVAL",
+    "NEXTVAL",
+    "SET_CONFIG",
+)
+
+
+def needs_transaction(statement: str, executemany: bool) -> bool:
+    """Whether a statement must run inside the request's transaction: all but plain reads."""
+    if executemany or statement.lstrip()[:6].upper() != "SELECT":
+        return True
+    shouting = statement.upper()
+    return any(mark in shouting for mark in TRANSACTIONAL_SELECT_MARKS)
+
+
+def _check_and_leave_in_autocommit(dbapi_connection, connection_record, connection_proxy) -> None:
+    from psycopg import pq
+
+    connection_record.info[OUTSIDE_KEY] = False
+    plain = dbapi_connection.isolation_level is None and dbapi_connection.read_only is None
+    if not plain or dbapi_connection.pgconn.transaction_status != pq.TransactionStatus.IDLE:
+        return
+    if _has_something_to_read(dbapi_connection.pgconn.socket):
+        _begin_or_reconnect(dbapi_connection)
+        return
+    dbapi_connection.autocommit = True
+    connection_record.info[OUTSIDE_KEY] = True
+
+
+def _has_something_to_read(socket: int) -> bool:
+    poller = select.poll()
+    poller.register(socket, select.POLLIN)
+    return bool(poller.poll(0))
+
+
+def _begin_or_reconnect(dbapi_connection) -> None:
     from psycopg import Error, pq
 
-    pgconn = dbapi_connection.pgconn
-    plain = dbapi_connection.isolation_level is None and dbapi_connection.read_only is None
-    if dbapi_connection.autocommit or not plain:
-        return
-    if pgconn.transaction_status != pq.TransactionStatus.IDLE:
-        return
+    dbapi_connection.autocommit = False
     try:
-        result = pgconn.exec_(b"BEGIN")
+        result = dbapi_connection.pgconn.exec_(b"BEGIN")
     except Error as error:
         raise InvalidatePoolError(f"PostgreSQL connection lost: {error}") from error
     if result.status != pq.ExecStatus.COMMAND_OK:
         problem = (result.error_message or b"").decode("utf-8", "replace").strip()
         raise InvalidatePoolError(f"PostgreSQL connection lost: {problem}")
+
+
+def _begin_before_a_write(connection, cursor, statement: str, parameters, context, executemany):
+    from psycopg import ServerCursor
+
+    info = connection.info
+    if not info.get(OUTSIDE_KEY):
+        return
+    streamed = isinstance(cursor, ServerCursor)  # a server-side cursor lives in a transaction
+    if not (streamed or needs_transaction(statement, executemany)):
+        return
+    info[OUTSIDE_KEY] = False
+    if "isolation_level" not in connection.get_execution_options():
+        connection.connection.dbapi_connection.autocommit = False
 
 
 READ_ONLY_KEY = "transaction_only_read"

@@ -76,11 +76,11 @@ def test_database_url(tmp_path) -> str:
 
 def pytest_collection_modifyitems(config, items):
     """Tests of SQLite itself (pragmas, file backups, write locks) are left out of the
-    PostgreSQL run; they run in the SQLite run of the same suite."""
-    if not on_postgres():
-        return
-    kept = [item for item in items if item.get_closest_marker("sqlite_only") is None]
-    dropped = [item for item in items if item.get_closest_marker("sqlite_only") is not None]
+    PostgreSQL run, and tests of the PostgreSQL connection out of the SQLite run; each runs in
+    the other run of the same suite."""
+    other = "sqlite_only" if on_postgres() else "postgres_only"
+    kept = [item for item in items if item.get_closest_marker(other) is None]
+    dropped = [item for item in items if item.get_closest_marker(other) is not None]
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = kept

@@ -1,5 +1,7 @@
-"""How a request's transaction ends: on PostgreSQL a transaction that only read ends with COMMIT,
-so psycopg keeps the statements it prepared; anything that wrote or failed still rolls back."""
+"""How a request's transaction begins and ends. On PostgreSQL reads run outside any
+transaction (no BEGIN, no COMMIT: two round trips less per request) and the first write opens
+one; a transaction that only read ends with COMMIT, so psycopg keeps the statements it
+prepared; anything that wrote or failed still rolls back."""
 
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ from app.extensions import db
 from app.models import Post, Tag
 from app.posts import listing_index
 from tests.conftest import on_postgres
-from tests.helpers import make_post, make_tag
+from tests.helpers import csrf_from, make_post, make_tag
 
 PREPARE_THRESHOLD = 5  # psycopg prepares a statement on its fifth run on one connection
 
@@ -208,7 +210,7 @@ def test_a_pooled_connection_the_server_dropped_is_replaced_unseen(app, client, 
     if on_postgres():
         url = make_url(app.config["SQLALCHEMY_DATABASE_URI"]).set(drivername="postgresql")
         with psycopg.connect(url.render_as_string(hide_password=False), autocommit=True) as other:
-            other.execute("SELECT pg_terminate_backend(%s)", (backends[-1],))
+            other.execute("SELECT pg_terminate_backend(%s, 5000)", (backends[-1],))  # and wait
     again = client.get("/tags/azathioprine")
     assert again.status_code == 200 and "Still here" in again.get_data(as_text=True)
     if on_postgres():
@@ -259,3 +261,126 @@ def test_a_flush_that_wrote_nothing_is_left_to_the_rollback(app, users, endings)
     endings.clear()
     end_read_only_transaction(db.session())
     assert endings == []
+
+
+# Reads outside a transaction, writes inside one (PostgreSQL) ----------------------------------
+
+
+def other_connection(app) -> psycopg.Connection:
+    url = make_url(app.config["SQLALCHEMY_DATABASE_URI"]).set(drivername="postgresql")
+    return psycopg.connect(url.render_as_string(hide_password=False), autocommit=True)
+
+
+@pytest.fixture
+def statuses(app):
+    """(first word of each statement, the connection's transaction status once it ran)."""
+    seen: list[tuple[str, str]] = []
+
+    def record(conn, cursor, statement, *args):
+        status = conn.connection.dbapi_connection.pgconn.transaction_status
+        seen.append((statement.split()[0].upper(), psycopg.pq.TransactionStatus(status).name))
+
+    event.listen(db.engine, "after_cursor_execute", record)
+    yield seen
+    event.remove(db.engine, "after_cursor_execute", record)
+
+
+@pytest.mark.postgres_only
+def test_a_page_that_only_reads_opens_no_transaction(client, users, statuses):
+    client.set_cookie("returning", "1")
+    make_post(users["patient"], title="Read outside", tags=[make_tag("azathioprine")])
+    client.get("/tags/azathioprine")
+    statuses.clear()
+    page = client.get("/tags/azathioprine")
+    assert page.status_code == 200 and "Read outside" in page.get_data(as_text=True)
+    assert len(statuses) >= 3
+    assert {status for _, status in statuses} == {"IDLE"}, statuses
+
+
+@pytest.mark.postgres_only
+def test_the_first_write_opens_the_transaction_the_rest_of_the_request_shares(
+    client, users, signed_in, statuses
+):
+    post = make_post(users["patient"], title="Helpful inside")
+    db.session.commit()
+    signed_in("other_patient")
+    token = csrf_from(client.get(post.path).get_data(as_text=True))
+    statuses.clear()
+    response = client.post(f"/posts/{post.id}/helpful", data={"csrf_token": token})
+    assert response.status_code == 302
+    shown = "\n".join(map(str, statuses))
+    inside = [i for i, (_, status) in enumerate(statuses) if status == "INTRANS"]
+    writes = [i for i, (word, _) in enumerate(statuses) if word != "SELECT"]
+    assert writes and inside[0] == writes[0], shown  # reads before it ran outside
+    assert inside == list(range(writes[0], inside[-1] + 1)), shown  # then one transaction
+    assert set(writes) <= set(inside), shown  # (reads after the commit run outside again)
+    db.session.expire_all()
+    assert db.session.scalar(select(Post.helpful_count).where(Post.id == post.id)) == 1
+
+
+@pytest.mark.postgres_only
+def test_a_failed_write_undoes_every_write_of_its_request(app, users):
+    post = make_post(users["patient"], title="Kept as it was")
+    db.session.commit()
+    db.session.scalar(select(func.count()).select_from(Post))  # a read, outside
+    db.session.execute(text("UPDATE posts SET title = 'Changed' WHERE id = :id"), {"id": post.id})
+    with pytest.raises(DBAPIError):
+        db.session.execute(text("UPDATE posts SET no_such_column = 1"))
+    db.session.rollback()
+    assert db.session.scalar(select(Post.title).where(Post.id == post.id)) == "Kept as it was"
+
+
+@pytest.mark.postgres_only
+@pytest.mark.parametrize(
+    ("lock", "probe"),
+    [
+        ("SELECT pg_advisory_xact_lock(4242)", "SELECT pg_try_advisory_lock(4242)"),
+        (
+            "SELECT id FROM tags WHERE slug = 'locked' FOR UPDATE",
+            "SELECT count(*) > 0 FROM (SELECT id FROM tags WHERE slug = 'locked' "
+            "FOR UPDATE SKIP LOCKED) AS free",
+        ),
+    ],
+)
+def test_a_select_that_locks_holds_its_lock_until_the_commit(app, users, lock, probe):
+    make_tag("locked")
+    db.session.commit()
+    db.session.execute(text(lock))
+    with other_connection(app) as other:
+        assert other.execute(probe).fetchone()[0] is False
+        db.session.commit()
+        assert other.execute(probe).fetchone()[0] is True
+
+
+@pytest.mark.postgres_only
+def test_a_streamed_read_gets_the_transaction_its_cursor_needs(app, users):
+    for number in range(5):
+        make_post(users["patient"], title=f"Streamed {number}")
+    db.session.commit()
+    titles = db.session.scalars(select(Post.title).execution_options(yield_per=2)).all()
+    assert sorted(titles) == [f"Streamed {number}" for number in range(5)]
+
+
+@pytest.mark.postgres_only
+def test_a_pooled_connection_with_a_message_waiting_is_checked_and_kept(app, client, users):
+    """PostgreSQL sends an idle connection something it did not ask for when it closes it,
+    or, as here, a notification: that connection is checked with a BEGIN, which it passes."""
+    client.set_cookie("returning", "1")
+    make_post(users["patient"], title="Still served", tags=[make_tag("azathioprine")])
+    db.session.commit()
+    backends: list[int] = []
+
+    @app.after_request
+    def note_backend(response):
+        backends.append(db.session.scalar(text("SELECT pg_backend_pid()")))
+        return response
+
+    client.get("/tags/azathioprine")
+    with db.engine.connect() as listening:
+        listening.execute(text("LISTEN site_check"))
+        listening.commit()
+    with other_connection(app) as other:
+        other.execute("NOTIFY site_check")
+    again = client.get("/tags/azathioprine")
+    assert again.status_code == 200 and "Still served" in again.get_data(as_text=True)
+    assert backends[-1] == backends[0]

@@ -1,5 +1,5 @@
 """Declarative base, naming convention, UTC timestamps, SQLite connection settings, and how a
-request's transaction ends on PostgreSQL."""
+request's transaction begins and ends on PostgreSQL."""
 
 from __future__ import annotations
 

@@ -362,7 +362,9 @@ def test_a_streamed_read_gets_the_transaction_its_cursor_needs(app, users):
 
 
 @pytest.mark.postgres_only
-def test_a_pooled_connection_with_a_message_waiting_is_checked_and_kept(app, client, users):
+def test_a_pooled_connection_with_a_message_waiting_is_checked_and_kept(
+    app, client, users, statuses
+):
     """PostgreSQL sends an idle connection something it did not ask for when it closes it,
     or, as here, a notification: that connection is checked with a BEGIN, which it passes."""
     client.set_cookie("returning", "1")
@@ -381,6 +383,8 @@ def test_a_pooled_connection_with_a_message_waiting_is_checked_and_kept(app, cli
         listening.commit()
     with other_connection(app) as other:
         other.execute("NOTIFY site_check")
+    statuses.clear()
     again = client.get("/tags/azathioprine")
     assert again.status_code == 200 and "Still served" in again.get_data(as_text=True)
     assert backends[-1] == backends[0]
+    assert statuses[0][1] == "INTRANS", statuses  # the check's BEGIN opened the transaction

@@ -256,6 +256,25 @@ def _note_failure(context) -> None:
         context.connection.info[READ_ONLY_KEY] = False
 
 
+# psycopg says this when the socket failed while a statement waited for its answer, before libpq
+# has marked the connection bad, and then that the connection is still busy with the statement.
+LOST_CONNECTION_SIGNS = ("connection socket closed", "another command is already in progress")
+
+
+@event.listens_for(Engine, "handle_error")
+def _recognize_a_lost_postgresql_connection(context) -> None:
+    """A connection whose socket failed under a statement is dropped, never rolled back and
+    pooled: SQLAlchemy sees a lost connection only once libpq has marked it bad."""
+    if context.is_disconnect or context.dialect.name != "postgresql":
+        return
+    original = context.original_exception
+    if type(original).__name__ != "OperationalError":
+        return
+    message = str(original)
+    if any(sign in message for sign in LOST_CONNECTION_SIGNS):
+        context.is_disconnect = True
+
+
 @event.listens_for(Session, "after_begin")
 def _remember_connection(session: Session, transaction, connection) -> None:
     session.info.setdefault(BEGUN_KEY, []).append(connection)

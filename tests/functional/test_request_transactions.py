@@ -17,6 +17,7 @@ from app.models import Post, Tag
 from app.posts import listing_index
 from tests.conftest import on_postgres
 from tests.helpers import csrf_from, make_post, make_tag
+from tests.servers import break_the_next_statement
 
 PREPARE_THRESHOLD = 5  # psycopg prepares a statement on its fifth run on one connection
 
@@ -388,3 +389,30 @@ def test_a_pooled_connection_with_a_message_waiting_is_checked_and_kept(
     assert again.status_code == 200 and "Still served" in again.get_data(as_text=True)
     assert backends[-1] == backends[0]
     assert statuses[0][1] == "INTRANS", statuses  # the check's BEGIN opened the transaction
+
+
+@pytest.mark.postgres_only
+def test_a_page_whose_socket_failed_under_a_statement_asks_to_retry_and_the_next_is_served(
+    app, client, users, monkeypatch
+):
+    """The connection, still busy with the statement, is dropped rather than rolled back and
+    pooled: the page says to try again (no 500) and the next request runs on a new one."""
+    client.set_cookie("returning", "1")
+    make_post(users["patient"], title="Served again", tags=[make_tag("azathioprine")])
+    db.session.commit()
+    backends: list[int] = []
+
+    @app.after_request
+    def note_backend(response):
+        if response.status_code == 200:
+            backends.append(db.session.scalar(text("SELECT pg_backend_pid()")))
+        return response
+
+    client.get("/tags/azathioprine")
+    break_the_next_statement(monkeypatch)
+    failed = client.get("/tags/azathioprine")
+    assert failed.status_code == 503
+    assert "cannot reach its database" in failed.get_data(as_text=True)
+    again = client.get("/tags/azathioprine")
+    assert again.status_code == 200 and "Served again" in again.get_data(as_text=True)
+    assert backends[-1] != backends[0]

@@ -28,6 +28,7 @@ from tests.helpers import make_post
 from tests.migrating import downgrade, upgrade
 from tests.search.conftest import make_app
 from tests.search.helpers import doc, found
+from tests.servers import break_the_next_statement
 
 
 @pytest.fixture
@@ -192,6 +193,18 @@ def test_a_search_whose_pooled_connection_was_dropped_reads_again_on_a_new_one(p
 
     assert found(postgres, "azathioprine") == [2, 1]
     assert backend_pid(postgres) != dropped
+
+
+def test_a_search_whose_socket_failed_under_its_statement_reads_again_on_a_new_one(
+    postgres, monkeypatch
+):
+    """The connection is dropped, not rolled back (it is still busy with the statement)."""
+    postgres.rebuild(corpus(2))
+    broken = backend_pid(postgres)
+    break_the_next_statement(monkeypatch)
+
+    assert found(postgres, "azathioprine") == [2, 1]
+    assert backend_pid(postgres) != broken
 
 
 def test_a_search_fails_clearly_when_the_new_connection_fails_too(postgres, monkeypatch):

@@ -5,6 +5,8 @@ prepared; anything that wrote or failed still rolls back."""
 
 from __future__ import annotations
 
+from select import POLLIN, poll
+
 import psycopg
 import pytest
 from sqlalchemy import event, func, select, text
@@ -272,6 +274,13 @@ def other_connection(app) -> psycopg.Connection:
     return psycopg.connect(url.render_as_string(hide_password=False), autocommit=True)
 
 
+def notification_arrived(socket: int, within_ms: int) -> bool:
+    """The server delivers a NOTIFY to its listeners a moment after the sender's commit."""
+    poller = poll()
+    poller.register(socket, POLLIN)
+    return bool(poller.poll(within_ms))
+
+
 @pytest.fixture
 def statuses(app):
     """(first word of each statement, the connection's transaction status once it ran)."""
@@ -382,8 +391,10 @@ def test_a_pooled_connection_with_a_message_waiting_is_checked_and_kept(
     with db.engine.connect() as listening:
         listening.execute(text("LISTEN site_check"))
         listening.commit()
+        socket = listening.connection.dbapi_connection.pgconn.socket
     with other_connection(app) as other:
         other.execute("NOTIFY site_check")
+    assert notification_arrived(socket, within_ms=5000)
     statuses.clear()
     again = client.get("/tags/azathioprine")
     assert again.status_code == 200 and "Still served" in again.get_data(as_text=True)

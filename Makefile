@@ -76,7 +76,7 @@ lint: install
 # PostgreSQL with its search backend (DESIGN.md section 8).
 test: install browser-deps node-deps service-deps lint
 	$(BIN)/python -m pytest
-	TEST_DATABASE=postgres $(BIN)/python -m pytest tests/functional tests/api tests/search
+	TEST_DATABASE=postgres $(BIN)/python -m pytest tests/functional tests/api tests/search tests/security
 
 bench: install service-deps
 	@if ! command -v wrk >/dev/null; then \

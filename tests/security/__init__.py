@@ -1,0 +1,1 @@
+"""The abuse suite: each test tries what an attacker would, through HTTP."""

@@ -8,6 +8,9 @@ and replies published now, so re-approving one edited post cannot farm it.
 
 from __future__ import annotations
 
+import contextvars
+import threading
+import time
 import uuid
 from datetime import UTC, datetime
 
@@ -18,6 +21,7 @@ from sqlalchemy import select
 from app import create_app
 from app.extensions import db
 from app.models import Comment, Flag, Post, User
+from app.moderation import service
 from app.search import close_backend
 from tests.conftest import RequestIsolatedClient, make_user, postgres_server, test_config
 from tests.helpers import csrf_from, make_post, make_tag, post_form, sign_in, sign_out
@@ -366,3 +370,47 @@ def insert_members_at_0005(connection) -> None:
             for n, author, status in ((1, 1, "published"), (2, 1, "hidden"))
         ],
     )  # fmt: skip
+
+
+def someone_waits_for_a_lock(watcher) -> bool:
+    with watcher.connect() as connection:
+        return bool(connection.scalar(sa.text("SELECT count(*) FROM pg_locks WHERE NOT granted")))
+
+
+@pytest.mark.postgres_only
+def test_two_replies_approved_at_once_both_count(app, users):
+    """Each recount locks the member's row before counting, so the transaction that waited
+    counts the other's committed approval instead of writing a figure that misses it."""
+    author, moderator_id = users["patient"], users["moderator"].id
+    thread = make_post(users["other_patient"], title="A thread")
+    replies = [
+        Comment(post_id=thread.id, author_id=author.id, body_source=f"Reply {n}",
+                body_html=f"<p>Reply {n}</p>", markup_version=1, status="pending")
+        for n in range(2)
+    ]  # fmt: skip
+    db.session.add_all(replies)
+    db.session.commit()
+    reply_ids = [reply.id for reply in replies]
+    watcher = sa.create_engine(app.config["SQLALCHEMY_DATABASE_URI"], poolclass=sa.pool.NullPool)
+    holding = threading.Event()
+
+    def approve(reply_id: int, hold: bool) -> None:
+        with app.app_context():
+            moderator = db.session.get(User, moderator_id)
+            service.apply(db.session.get(Comment, reply_id), "approve", moderator)
+            if hold:
+                holding.set()
+                for _ in range(3000):
+                    if someone_waits_for_a_lock(watcher):
+                        break
+                    time.sleep(0.01)
+            db.session.commit()
+
+    holder = threading.Thread(target=contextvars.Context().run, args=(approve, reply_ids[0], True))
+    holder.start()
+    assert holding.wait(timeout=30)
+    contextvars.Context().run(approve, reply_ids[1], False)
+    holder.join(timeout=60)
+    watcher.dispose()
+    db.session.rollback()
+    assert db.session.get(User, author.id).approved_post_count == 2

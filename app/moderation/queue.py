@@ -17,7 +17,12 @@ from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.models import Comment, Flag, Post, User
-from app.moderation.flags import URGENT_REASONS, FlaggerStanding, flagger_standings
+from app.moderation.flags import (
+    URGENT_REASONS,
+    FlaggerStanding,
+    flagger_standings,
+    is_protected,
+)
 
 
 @dataclass
@@ -42,8 +47,7 @@ class QueueItem:
 
     @property
     def protected(self) -> bool:
-        author = self.item.author
-        return author.is_moderator or author.is_verified_provider
+        return is_protected(self.item.author)
 
     @property
     def kind(self) -> str:

@@ -22,7 +22,8 @@ RESET_PER_ADDRESS = "5/hour"
 RESET_PER_ACCOUNT = "3/hour"
 POSTING = "10/hour"
 COMMENTING = "30/hour"
-FLAGGING = "20/hour"
+FLAGGING = "20/hour"  # per member, posts and replies together
+FLAGGING_PER_ADDRESS = "30/hour"  # however many accounts flag from one address
 SEARCH = "60/minute"
 API = "120/minute"
 
@@ -69,6 +70,16 @@ reset_by_account = limiter.limit(
 )
 posting = limiter.limit(POSTING, key_func=member_key, exempt_when=only_posts)
 commenting = limiter.limit(COMMENTING, key_func=member_key)
-flagging = limiter.limit(FLAGGING, key_func=member_key)
+flagging_by_member = limiter.shared_limit(FLAGGING, scope="flag-member", key_func=member_key)
+flagging_by_address = limiter.shared_limit(
+    FLAGGING_PER_ADDRESS, scope="flag-address", key_func=per_address
+)
+
+
+def flagging(view):
+    """Flags on posts and replies share one count per member and one per address."""
+    return flagging_by_member(flagging_by_address(view))
+
+
 searching = limiter.limit(SEARCH, key_func=per_address)
 api_calls = limiter.shared_limit(API, scope="api", key_func=per_address)

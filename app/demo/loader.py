@@ -58,7 +58,6 @@ def seed_demo() -> SeedResult:
             published_at=now - timedelta(days=spec["days_ago"], minutes=len(spec["title"])),
             reviewed_by=reviewer_for(author, members) if spec.get("reviewed") else None,
         )
-        author.approved_post_count += 1
     result.tags = len(tags)
     result.posts = len(PROVIDER_POSTS) + len(PATIENT_POSTS)
     db.session.flush()

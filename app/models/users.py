@@ -31,6 +31,8 @@ class User(UserMixin, Base):
     consented_at: Mapped[datetime | None]
     suspended_until: Mapped[datetime | None]
     suspension_reason: Mapped[str | None] = mapped_column(String(500))
+    # posts and replies published now, recounted from the data by app.moderation.standing
+    # whenever one of them changes status (never bumped); trust and flag weight come from it
     approved_post_count: Mapped[int] = mapped_column(default=0)
     # published posts right now, kept by app.posts.listing_index
     published_post_count: Mapped[int] = mapped_column(default=0, server_default="0")

@@ -1,7 +1,9 @@
 """What the moderation queue shows, in a fixed number of queries whatever its length.
 
-Sorting needs every waiting item (urgent flags first, then oldest), so it runs on light rows;
-full posts, flags and author histories are loaded for the page being shown only.
+Sorting needs every waiting item, so it runs on light rows: flagged writing of protected
+authors (verified providers, moderators) first, then by what the open flags weigh (see
+flags), then items with urgent flags, then the most flagged, then oldest first. Full posts,
+flags with their reporters' standing, and author histories are loaded for the page shown only.
 """
 
 from __future__ import annotations
@@ -15,7 +17,12 @@ from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.models import Comment, Flag, Post, User
-from app.moderation.flags import URGENT_REASONS
+from app.moderation.flags import (
+    URGENT_REASONS,
+    FlaggerStanding,
+    flagger_standings,
+    is_protected,
+)
 
 
 @dataclass
@@ -31,6 +38,16 @@ class QueueItem:
     flags: list[Flag] = field(default_factory=list)
     history: AuthorHistory = field(default_factory=AuthorHistory)
     post: Post | None = None
+    reporters: dict[int, FlaggerStanding] = field(default_factory=dict)
+
+    @property
+    def weight(self) -> float:
+        """What the open flags weigh toward hiding the item."""
+        return round(sum(self.reporters[flag.reporter_id].weight for flag in self.flags), 2)
+
+    @property
+    def protected(self) -> bool:
+        return is_protected(self.item.author)
 
     @property
     def kind(self) -> str:
@@ -62,29 +79,51 @@ def _waiting(model, flag_column):
     )
 
 
-def _sort_keys() -> list[tuple[bool, datetime, str, int]]:
-    keys: dict[tuple[str, int], list] = {}
+@dataclass
+class _Rank:
+    """What one waiting item is sorted by."""
+
+    since: datetime
+    protected_author: bool
+    flags: int = 0
+    weight: float = 0.0
+    urgent: bool = False
+
+    def key(self) -> tuple:
+        flagged_and_protected = self.protected_author and self.flags > 0
+        return (not flagged_and_protected, -self.weight, not self.urgent, -self.flags, self.since)
+
+
+def _sort_keys() -> list[tuple]:
+    ranks: dict[tuple[str, int], _Rank] = {}
     for kind, model, column in (
         ("post", Post, Flag.post_id),
         ("comment", Comment, Flag.comment_id),
     ):
-        for item_id, updated_at in db.session.execute(
-            select(model.id, model.updated_at).where(_waiting(model, column))
+        for item_id, updated_at, role, verification in db.session.execute(
+            select(model.id, model.updated_at, User.role, User.verification_state)
+            .join(User, User.id == model.author_id)
+            .where(_waiting(model, column))
         ):
-            keys[(kind, item_id)] = [False, updated_at]
+            protected = role in ("moderator", "admin") or (
+                role == "provider" and verification == "verified"
+            )
+            ranks[(kind, item_id)] = _Rank(since=updated_at, protected_author=protected)
     flag_rows = db.session.execute(
-        select(Flag.post_id, Flag.comment_id, Flag.reason, Flag.created_at).where(
+        select(Flag.post_id, Flag.comment_id, Flag.reporter_id, Flag.reason, Flag.created_at).where(
             Flag.state == "open"
         )
-    )
-    for post_id, comment_id, reason, created_at in flag_rows:
-        key = ("post", post_id) if post_id else ("comment", comment_id)
-        if key in keys:
-            keys[key][0] = keys[key][0] or reason in URGENT_REASONS
-            keys[key][1] = min(keys[key][1], created_at)
-    return sorted(
-        (not urgent, since, kind, item_id) for (kind, item_id), (urgent, since) in keys.items()
-    )
+    ).all()
+    standings = flagger_standings(reporter_id for *_, reporter_id, _, _ in flag_rows)
+    for post_id, comment_id, reporter_id, reason, created_at in flag_rows:
+        rank = ranks.get(("post", post_id) if post_id else ("comment", comment_id))
+        if rank is None:
+            continue
+        rank.flags += 1
+        rank.weight += standings[reporter_id].weight if reporter_id in standings else 0.0
+        rank.urgent = rank.urgent or reason in URGENT_REASONS
+        rank.since = min(rank.since, created_at)
+    return sorted((*rank.key(), kind, item_id) for (kind, item_id), rank in ranks.items())
 
 
 def load_queue(page: int = 1, per_page: int = 50) -> QueuePage:
@@ -131,8 +170,10 @@ def _attach_flags(items: list[QueueItem], post_ids: list[int], comment_ids: list
     for flag in flags:
         key = ("post", flag.post_id) if flag.post_id else ("comment", flag.comment_id)
         by_target[key].append(flag)
+    standings = flagger_standings(flag.reporter_id for flag in flags)
     for entry in items:
         entry.flags = by_target.get((entry.kind, entry.item.id), [])
+        entry.reporters = {flag.reporter_id: standings[flag.reporter_id] for flag in entry.flags}
 
 
 def _attach_histories(items: list[QueueItem]) -> None:

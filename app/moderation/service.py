@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import current_app
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.cache import mark_public_content_changed
 from app.db import utcnow
 from app.extensions import db
 from app.models import Comment, Flag, ModerationEvent, Notification, Post, SearchOutbox, User
+from app.moderation import standing
 from app.moderation.states import transition
 from app.posts import listing_index
 
@@ -136,13 +136,9 @@ def _after_transition(
         db.session.add(SearchOutbox(post_id=item.id, operation=operation))
     if "published" in (from_state, to_state):
         mark_public_content_changed(db.session)
-    if action == "approve" and isinstance(item, Post):
-        db.session.execute(
-            update(User)
-            .where(User.id == item.author_id)
-            .values(approved_post_count=User.approved_post_count + 1)
-        )
-    if action in ("restore",):
+    if "published" in (from_state, to_state):
+        standing.recount(db.session, [item.author_id])
+    if action == "restore":
         _close_flags(item, "dismissed", actor)
     elif action == "remove" and role == "moderator":
         _close_flags(item, "upheld", actor)
@@ -179,21 +175,35 @@ def notify_author(item: Item, action: str) -> None:
 
 
 def is_trusted(user: User) -> bool:
-    """Publishes without waiting in the queue (still moderated by flags)."""
-    return (
-        user.is_moderator
-        or user.is_verified_provider
-        or user.approved_post_count >= current_app.config["TRUSTED_PUBLISH_THRESHOLD"]
+    """Publishes without waiting in the queue (still moderated by flags); see standing."""
+    return standing.is_trusted(user)
+
+
+def dismiss_flags(item: Item, actor: User) -> ModerationEvent:
+    """A moderator keeps a flagged item as it is: its open flags are dismissed."""
+    if item.status != "published" or not has_open_flags(item):
+        raise ModerationError(
+            f"This {target_type(item)} has no open flags to dismiss. "
+            "It may have changed since you loaded the page.",
+            409,
+        )
+    _close_flags(item, "dismissed", actor)
+    event = ModerationEvent(
+        actor_id=actor.id,
+        action="dismiss_flags",
+        target_type=target_type(item),
+        target_id=item.id,
+        from_state=item.status,
+        to_state=item.status,
     )
+    db.session.add(event)
+    db.session.flush()
+    return event
 
 
-def open_flag_count(item: Item) -> int:
+def has_open_flags(item: Item) -> bool:
     column = Flag.post_id if isinstance(item, Post) else Flag.comment_id
     return (
-        db.session.scalar(
-            select(func.count(func.distinct(Flag.reporter_id))).where(
-                column == item.id, Flag.state == "open"
-            )
-        )
-        or 0
+        db.session.scalar(select(Flag.id).where(column == item.id, Flag.state == "open").limit(1))
+        is not None
     )

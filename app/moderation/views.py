@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -40,6 +40,7 @@ def queue():
         labels=ACTION_LABELS,
         flag_labels=FLAG_REASON_LABELS,
         actions_for=moderator_actions,
+        hide_threshold=current_app.config["FLAG_HIDE_THRESHOLD"],
     )
 
 
@@ -68,14 +69,43 @@ def act(item: Post | Comment | None, action: str):
         service.apply(item, action, current_user, request.form.get("reason", ""))
     except ModerationError as error:
         db.session.rollback()
-        return render_template(
-            "errors/error.html",
-            code=error.status,
-            title="That action was not taken",
-            message=str(error),
-        ), error.status
+        return not_taken(error)
     db.session.commit()
     flash(f"Done: {ACTION_LABELS[action].lower()}.", "success")
+    return redirect(url_for("moderation.queue"))
+
+
+def not_taken(error: ModerationError):
+    return render_template(
+        "errors/error.html",
+        code=error.status,
+        title="That action was not taken",
+        message=str(error),
+    ), error.status
+
+
+@bp.post("/posts/<int:post_id>/dismiss-flags")
+@moderator_required
+def dismiss_post_flags(post_id: int):
+    return dismiss_flags(db.session.get(Post, post_id))
+
+
+@bp.post("/comments/<int:comment_id>/dismiss-flags")
+@moderator_required
+def dismiss_comment_flags(comment_id: int):
+    return dismiss_flags(db.session.get(Comment, comment_id))
+
+
+def dismiss_flags(item: Post | Comment | None):
+    if item is None or item.status == "deleted":
+        abort(404)
+    try:
+        service.dismiss_flags(item, current_user)
+    except ModerationError as error:
+        db.session.rollback()
+        return not_taken(error)
+    db.session.commit()
+    flash("Done: the item stays published and its flags are dismissed.", "success")
     return redirect(url_for("moderation.queue"))
 
 

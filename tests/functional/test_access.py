@@ -57,6 +57,8 @@ MODERATORS = {
     "moderation.queue",
     "moderation.act_on_post",
     "moderation.act_on_comment",
+    "moderation.dismiss_post_flags",
+    "moderation.dismiss_comment_flags",
     "moderation.log",
     "moderation.member",
     "moderation.unsuspend",
@@ -131,6 +133,7 @@ def requests_for(world):
         ("GET", "/moderation/users/pat", "moderator"),
         ("POST", f"/moderation/posts/{pending.id}/approve", "moderator"),
         ("POST", f"/moderation/comments/{comment.id}/hide", "moderator"),
+        ("POST", f"/moderation/posts/{post.id}/dismiss-flags", "moderator"),  # flagged above
         ("POST", "/moderation/users/pat/unsuspend", "moderator"),
         ("GET", "/tags/new", "moderator"),
         ("GET", "/tags/matrix-topic/edit", "moderator"),
@@ -192,6 +195,7 @@ def test_state_changing_routes_refuse_requests_without_csrf(client, world, signe
     for url in (
         f"/posts/{post.id}/flag",
         f"/moderation/posts/{world['pending'].id}/approve",
+        f"/moderation/posts/{post.id}/dismiss-flags",
         "/auth/logout",
         "/auth/register/confirm?token=x",
         "/posts/new",

@@ -125,8 +125,10 @@ def flag(client, post, reason="misinformation", note=""):
 
 
 def test_a_member_flags_once_and_three_members_hide_the_post(app, client, signed_in, users):
-    post = make_post(users["provider"])
+    post = make_post(users["patient"])
     flaggers = [make_user(f"flagger{n}") for n in range(3)]
+    for member in flaggers:  # in good standing: each has a contribution published
+        make_post(member, title=f"Published by {member.username}")
     from tests.helpers import sign_in, sign_out
 
     for number, member in enumerate(flaggers):
@@ -191,6 +193,26 @@ def test_restoring_dismisses_flags_and_removing_upholds_them(client, signed_in, 
     states = dict(db.session.execute(select(Flag.post_id, Flag.state)).all())
     assert states == {kept.id: "dismissed", gone.id: "upheld"}
     assert fresh(kept).status == "published" and fresh(gone).status == "removed"
+
+
+def test_keeping_a_flagged_post_dismisses_its_flags_and_logs_it(client, signed_in, users):
+    post = make_post(users["patient"], title="Flagged but fine")
+    db.session.add(Flag(reporter_id=users["other_patient"].id, post_id=post.id, reason="spam"))
+    db.session.commit()
+    url = f"/moderation/posts/{post.id}/dismiss-flags"
+    signed_in("other_patient")
+    assert client.post(url, data={"csrf_token": token(client)}).status_code == 403
+    signed_in("moderator")
+    queue = text(client.get("/moderation/"))
+    assert "Flagged but fine" in queue and "Keep it, dismiss the flags" in queue
+    assert client.post(url, data={"csrf_token": token(client)}).status_code == 302
+    assert db.session.scalars(select(Flag.state)).all() == ["dismissed"]
+    assert fresh(post).status == "published"
+    event = db.session.scalars(select(ModerationEvent)).one()
+    assert (event.actor_id, event.action) == (users["moderator"].id, "dismiss_flags")
+    assert "Flagged but fine" not in text(client.get("/moderation/"))
+    again = client.post(url, data={"csrf_token": token(client)})
+    assert again.status_code == 409 and "no open flags" in text(again)
 
 
 def test_comments_are_moderated_too(client, signed_in, users):

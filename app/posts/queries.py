@@ -91,13 +91,17 @@ def author_named(username: str) -> User | None:
 
 
 def can_view(post: Post, viewer: User | None) -> bool:
+    """Published posts for everyone; a draft for its author alone; what was submitted (pending,
+    rejected, hidden, removed) for its author and the moderators."""
     if post.status == PUBLIC_STATUS:
         return True
     if viewer is None or not viewer.is_authenticated:
         return False
     if post.status == "deleted":
         return False
-    return viewer.is_moderator or post.author_id == viewer.id
+    if post.author_id == viewer.id:
+        return True
+    return viewer.is_moderator and post.status != "draft"
 
 
 def viewable_post(post_id: int, viewer: User | None) -> Post | None:

@@ -17,10 +17,10 @@ from sqlalchemy import select
 from app import create_app
 from app.db import utcnow
 from app.extensions import db
-from app.models import ModerationEvent, Notification, Post, User
+from app.models import ModerationEvent, Notification, Post, ProfileChange, User
 from app.search import close_backend
 from tests.conftest import RequestIsolatedClient, make_user, test_config
-from tests.helpers import csrf_from, make_post, post_form, sign_in, sign_out
+from tests.helpers import PASSWORD, csrf_from, make_post, post_form, sign_in, sign_out
 
 EMAIL_BIO = "Write to me at jane.doe@example.com about azathioprine."
 PLAIN_BIO = "Living with autoimmune hepatitis since 2019, on azathioprine 75 mg."
@@ -182,6 +182,15 @@ def test_a_rejected_bio_never_becomes_public(app, client, pat, users):
     notice = db.session.scalar(select(Notification.message).where(Notification.user_id == pat.id))
     assert "No email addresses, please." in notice
     assert "moderation/profiles" not in text(client.get("/moderation/"))
+
+
+def test_a_waiting_bio_is_in_the_export_and_erased_with_the_account(client, pat):
+    save_profile(client, "Pat", EMAIL_BIO)
+    exported = client.get("/me/export").get_json()
+    assert [change["bio"] for change in exported["profile_changes"]] == [EMAIL_BIO]
+    response = post_form(client, "/me/delete", {"writing": "erase", "password": PASSWORD})
+    assert response.status_code == 302
+    assert db.session.scalars(select(ProfileChange)).all() == []
 
 
 def test_only_moderators_decide_profile_changes(client, pat, users):

@@ -62,7 +62,7 @@ def act_on_comment(comment_id: int, action: str):
 
 
 def act(item: Post | Comment | None, action: str):
-    if item is None or item.status == "deleted":
+    if item is None or item.status in ("deleted", "draft"):
         abort(404)
     if action not in MODERATOR_ACTIONS:
         abort(404, description=f"Unknown moderation action {action!r}.")

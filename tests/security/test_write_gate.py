@@ -147,7 +147,8 @@ def test_an_untrusted_members_bio_waits_until_a_moderator_approves(
 ):
     assert save_profile(client, "Pat", bio).status_code == 302
     assert marker not in text(anonymous(app).get("/authors/pat"))
-    assert marker not in text(anonymous(app).get("/feeds/authors/pat/feed.atom"))
+    feed = anonymous(app).get("/authors/pat/feed.atom")
+    assert feed.status_code == 200 and marker not in text(feed)
     assert anonymous(app).get("/api/v1/authors/pat").get_json()["bio_html"] == ""
     assert reload(pat).bio_html == ""
     own_form = text(client.get("/me/profile"))
@@ -350,3 +351,32 @@ def test_the_author_sees_their_draft_and_moderators_see_submitted_posts(client, 
     sign_out(client)
     sign_in(client, users["moderator"].email)
     assert client.get(f"/posts/{pending.id}/{pending.slug}").status_code == 200
+
+
+def test_a_moderator_cannot_act_on_a_draft(client, users, draft):
+    sign_in(client, users["moderator"].email)
+    token = csrf_from(client.get("/moderation/").get_data(as_text=True))
+    for action in ("approve", "remove", "hide"):
+        response = client.post(
+            f"/moderation/posts/{draft.id}/{action}", data={"csrf_token": token, "reason": "x"}
+        )
+        assert response.status_code == 404
+    db.session.expire_all()
+    assert db.session.get(Post, draft.id).status == "draft"
+
+
+@pytest.mark.parametrize("who", ["anonymous", "moderator"])
+def test_a_draft_is_in_no_search_feed_or_listing(client, users, draft, who):
+    if who != "anonymous":
+        sign_in(client, users[who].email)
+    pages = [
+        "/search?q=unfinished",
+        "/api/v1/search?q=unfinished",
+        "/feeds/latest.atom",
+        "/api/v1/posts",
+        "/",
+    ]
+    for url in pages:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert "draft about azathioprine" not in text(response).lower(), url

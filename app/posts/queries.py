@@ -230,7 +230,8 @@ def published_count_by(author: User) -> int:
 
 
 def visible_comments(post: Post, viewer: User | None) -> list[Comment]:
-    """Published replies, plus the viewer's own unpublished ones (and all, for moderators)."""
+    """Published replies, plus the viewer's own unpublished ones (and, for moderators, every
+    submitted one: drafts stay their author's)."""
     query = (
         select(Comment)
         .where(Comment.post_id == post.id)
@@ -239,7 +240,10 @@ def visible_comments(post: Post, viewer: User | None) -> list[Comment]:
     )
     signed_in = viewer is not None and viewer.is_authenticated
     if signed_in and viewer.is_moderator:
-        query = query.where(Comment.status != "deleted")
+        query = query.where(
+            Comment.status.not_in(("deleted", "draft"))
+            | ((Comment.author_id == viewer.id) & (Comment.status != "deleted"))
+        )
     elif signed_in:
         query = query.where(
             (Comment.status == PUBLIC_STATUS)

@@ -121,10 +121,14 @@ DIGIT_SPELLINGS = (
 
 
 def _letters_and_gaps(name: str) -> str:
-    """The name as a reader sees it: compatibility forms folded, case and lookalikes folded,
+    """The name as a reader sees it: compatibility forms, accents, case and lookalikes folded,
     zero-width characters gone, camelCase words split, everything else a gap."""
-    folded = unicodedata.normalize("NFKC", name)
-    folded = "".join(char for char in folded if char not in ZERO_WIDTH)
+    folded = unicodedata.normalize("NFD", unicodedata.normalize("NFKC", name))
+    folded = "".join(
+        char
+        for char in folded
+        if char not in ZERO_WIDTH and not unicodedata.category(char).startswith("M")
+    )
     spaced = "".join(
         f" {char}" if char.isupper() and index and folded[index - 1].islower() else char
         for index, char in enumerate(folded)
@@ -160,8 +164,10 @@ def impersonation_problem(name: str) -> str | None:
     for digits in DIGIT_SPELLINGS:
         words = _words(shape, digits)
         squeezed = "".join(char for char in shape.translate(digits) if char.isalpha())
-        if any(word in ROLE_WORDS for word in words) or any(
-            role in squeezed for role in ROLE_WORDS_INSIDE
+        if (
+            squeezed in ROLE_WORDS
+            or any(word in ROLE_WORDS for word in words)
+            or any(role in squeezed for role in ROLE_WORDS_INSIDE)
         ):
             return (
                 "That name could be taken for a badge or a role (moderator, admin, verified, "

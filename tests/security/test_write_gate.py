@@ -244,6 +244,10 @@ def test_a_display_name_with_contact_details_is_held(app, client, pat):
         "JaneModerator",
         "ｍｏｄｅｒａｔｏｒ",  # fullwidth
         "V3rif1ed member",
+        "Adm\u0332in",  # a combining underline between letters
+        "Ad Min",
+        "Ⓜⓞⓓ",
+        "Ádmín",
     ],
 )
 def test_names_that_impersonate_a_role_or_badge_are_refused(client, pat, name):

@@ -74,8 +74,6 @@ def clean_display_name(raw: str) -> str:
             "display_name",
             f"Keep your display name to {DISPLAY_NAME_MAX} characters (it has {len(name)}).",
         )
-    if problem := gate.impersonation_problem(name):
-        raise ProfileError("display_name", problem)
     return name
 
 
@@ -108,6 +106,8 @@ def update_profile(member: User, *, display_name: str, bio: str, conditions: dic
     A name or bio that needs a moderator's look waits as the member's pending change."""
     gate.ensure_not_suspended(member)
     name = clean_display_name(display_name)
+    if name != member.display_name and (problem := gate.impersonation_problem(name)):
+        raise ProfileError("display_name", problem)
     bio = bio.strip()
     if len(bio) > BIO_MAX:
         raise ProfileError("bio", f"Keep your bio to {BIO_MAX:,} characters (it has {len(bio):,}).")

@@ -1,5 +1,7 @@
 """Rate limits: who may do how much, keyed by address (behind trusted proxies only) or account.
 
+Writes others can see (posts, replies, profile, handle...) are limited by app.moderation.gate.
+
 Counters live in memory on one machine and in Redis when RATELIMIT_STORAGE_URI says so, so
 a limit counted on one web node applies on every node.
 """
@@ -20,8 +22,6 @@ REGISTER = "5/hour"
 REGISTER_PER_ACCOUNT = "3/hour"  # messages sent to one address, whoever asks
 RESET_PER_ADDRESS = "5/hour"
 RESET_PER_ACCOUNT = "3/hour"
-POSTING = "10/hour"
-COMMENTING = "30/hour"
 FLAGGING = "20/hour"  # per member, posts and replies together
 FLAGGING_PER_ADDRESS = "30/hour"  # however many accounts flag from one address
 SEARCH = "60/minute"
@@ -68,8 +68,6 @@ reset_by_address = limiter.limit(RESET_PER_ADDRESS, key_func=per_address, exempt
 reset_by_account = limiter.limit(
     RESET_PER_ACCOUNT, key_func=account_key, exempt_when=only_posts, scope="reset-account"
 )
-posting = limiter.limit(POSTING, key_func=member_key, exempt_when=only_posts)
-commenting = limiter.limit(COMMENTING, key_func=member_key)
 flagging_by_member = limiter.shared_limit(FLAGGING, scope="flag-member", key_func=member_key)
 flagging_by_address = limiter.shared_limit(
     FLAGGING_PER_ADDRESS, scope="flag-address", key_func=per_address

@@ -20,6 +20,7 @@ from app.models import (
     Notification,
     PasswordResetToken,
     Post,
+    ProfileChange,
     Reaction,
     Revision,
     SearchOutbox,
@@ -66,6 +67,20 @@ def export_member_data(user: User) -> dict:
             "suspended_until": _iso(user.suspended_until),
             "suspension_reason": user.suspension_reason,
         },
+        "profile_changes": [
+            {
+                "display_name": change.display_name,
+                "bio": change.bio_source,
+                "state": change.state,
+                "sent_at": _iso(change.created_at),
+                "reason": change.reason,
+            }
+            for change in db.session.scalars(
+                select(ProfileChange)
+                .where(ProfileChange.user_id == user.id)
+                .order_by(ProfileChange.id)
+            )
+        ],
         "conditions": [
             {"tag": slug, "shown": shown}
             for slug, shown in db.session.execute(
@@ -180,6 +195,7 @@ def erase_account(user: User, *, keep_posts: bool) -> str:
         (PasswordResetToken, PasswordResetToken.user_id),
         (Bookmark, Bookmark.user_id),
         (MemberCondition, MemberCondition.user_id),
+        (ProfileChange, ProfileChange.user_id),
         (Follow, Follow.follower_id),
         (Follow, Follow.author_id),
     ):

@@ -16,12 +16,20 @@ from app.account.privacy import (
     purge_from_search,
     scrub_database_files,
 )
-from app.account.profile import ProfileError, change_handle, condition_choices, update_profile
+from app.account.profile import (
+    ProfileError,
+    apply_as_provider,
+    change_handle,
+    condition_choices,
+    pending_change,
+    update_profile,
+)
 from app.auth.passwords import verify_password
 from app.db import utcnow
 from app.extensions import db
 from app.models import Notification
 from app.moderation.forms import ProviderApplicationForm
+from app.moderation.service import ModerationError
 from app.posts.queries import paginate, posts_by_author_any_status
 from app.web import add_form_error, page_number
 
@@ -64,10 +72,15 @@ def mark_read():
 def provider():
     form = ProviderApplicationForm(obj=current_user)
     if current_user.verification_state == "unverified" and form.validate_on_submit():
-        current_user.credentials = form.credentials.data.strip()
-        current_user.specialty = form.specialty.data.strip()
-        current_user.license_number = form.license_number.data.strip()
-        current_user.verification_state = "pending"
+        try:
+            apply_as_provider(
+                current_user,
+                credentials=form.credentials.data,
+                specialty=form.specialty.data,
+                license_number=form.license_number.data,
+            )
+        except ModerationError as error:
+            return refuse(error)
         db.session.commit()
         flash("Thank you. A moderator will check your registration.", "success")
         return redirect(url_for("account.provider"))
@@ -80,10 +93,17 @@ def provider():
 @login_required
 def profile():
     if request.method == "GET":
+        pending = pending_change(current_user)
         form = ProfileForm(
-            display_name=current_user.display_name, bio=current_user.bio_source, formdata=None
+            display_name=pending.display_name
+            if pending and pending.display_name is not None
+            else current_user.display_name,
+            bio=pending.bio_source
+            if pending and pending.bio_source is not None
+            else current_user.bio_source,
+            formdata=None,
         )
-        return render_profile_form(form, condition_choices(current_user))
+        return render_profile_form(form, condition_choices(current_user), pending=pending)
     form = ProfileForm()
     submitted = {
         name: value for name, value in request.form.items() if name.startswith("condition-")
@@ -97,6 +117,8 @@ def profile():
             bio=form.bio.data or "",
             conditions=submitted,
         )
+    except ModerationError as error:
+        return refuse(error)
     except ProfileError as error:
         db.session.rollback()
         condition_errors = []
@@ -107,17 +129,32 @@ def profile():
         choices = condition_choices(current_user, submitted)
         return render_profile_form(form, choices, condition_errors), 400
     db.session.commit()
-    flash("Your profile is saved.", "success")
+    if pending_change(current_user) is not None:
+        flash(
+            "Saved. Your new name or bio appears once a moderator has looked at it; "
+            "until then only you and the moderators see it.",
+            "info",
+        )
+    else:
+        flash("Your profile is saved.", "success")
     return redirect(url_for("account.profile"))
 
 
-def render_profile_form(form: ProfileForm, conditions, condition_errors=()):
+def render_profile_form(form: ProfileForm, conditions, condition_errors=(), pending=None):
     return render_template(
         "account/profile.html",
         form=form,
         conditions=conditions,
         condition_errors=list(condition_errors),
+        pending=pending,
     )
+
+
+def refuse(error: ModerationError):
+    db.session.rollback()
+    return render_template(
+        "errors/error.html", code=error.status, title="That was not saved", message=str(error)
+    ), error.status
 
 
 @bp.route("/handle", methods=["GET", "POST"])
@@ -130,6 +167,8 @@ def handle():
         return render_template("account/handle.html", form=form), 400
     try:
         change_handle(current_user, form.username.data or "")
+    except ModerationError as error:
+        return refuse(error)
     except ProfileError as error:
         db.session.rollback()
         add_form_error(form, error.field, str(error))

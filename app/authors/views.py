@@ -3,6 +3,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, render_template
 from flask_login import current_user
 
+from app.account.profile import pending_change
 from app.models import User
 from app.posts.queries import author_named, paginate, published_by
 from app.web import page_number
@@ -28,4 +29,12 @@ def show(username: str):
     posts = paginate(published_by(author), page_number(), POSTS_PER_PAGE, total)
     if not profile_is_public(author, posts.total) or posts.page > posts.pages:
         abort(404)
-    return render_template("authors/show.html", author=author, posts=posts)
+    pending = pending_change(author) if sees_pending_profile(author) else None
+    return render_template("authors/show.html", author=author, posts=posts, pending=pending)
+
+
+def sees_pending_profile(author: User) -> bool:
+    """A profile change that waits is shown to its member and to moderators only."""
+    return current_user.is_authenticated and (
+        current_user.id == author.id or current_user.is_moderator
+    )

@@ -12,7 +12,7 @@ from app.models.moderation import (
 from app.models.posts import Comment, Post, Revision
 from app.models.tags import Tag, TagKindCount, TagPairCount, post_tags
 from app.models.tokens import PasswordResetToken, PendingRegistration
-from app.models.users import User
+from app.models.users import ProfileChange, User
 
 __all__ = [
     "AppendOnlyError",
@@ -27,6 +27,7 @@ __all__ = [
     "ModerationEvent",
     "Notification",
     "Post",
+    "ProfileChange",
     "Revision",
     "SearchOutbox",
     "SiteState",

@@ -17,6 +17,7 @@ FLAG_REASONS = (
 )
 FLAG_STATES = ("open", "upheld", "dismissed")
 MODERATION_TARGETS = ("post", "comment", "user")
+PROFILE_CHANGE_STATES = ("pending", "approved", "rejected")
 OUTBOX_OPERATIONS = ("index", "remove")
 
 

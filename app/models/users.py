@@ -1,13 +1,14 @@
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import Base, utcnow
-from app.models.enums import ROLES, VERIFICATION_STATES, in_list
+from app.models.enums import PROFILE_CHANGE_STATES, ROLES, VERIFICATION_STATES, in_list
 
 
 class User(UserMixin, Base):
@@ -67,3 +68,35 @@ class User(UserMixin, Base):
 
     def __repr__(self) -> str:
         return f"<User {self.id} @{self.username} {self.role}>"
+
+
+class ProfileChange(Base):
+    """A display name or bio a member wrote that waits for a moderator before it is public.
+
+    None in a field means that field is not part of the change. The public profile keeps the
+    last approved text (on User) until a moderator approves; a member has one pending change.
+    """
+
+    __tablename__ = "profile_changes"
+    __table_args__ = (
+        CheckConstraint(in_list("state", PROFILE_CHANGE_STATES), name="state"),
+        Index("ix_profile_changes_state_created_at", "state", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    display_name: Mapped[str | None] = mapped_column(String(80))
+    bio_source: Mapped[str | None] = mapped_column(Text)
+    bio_html: Mapped[str | None] = mapped_column(Text)
+    findings: Mapped[str] = mapped_column(Text, default="[]")
+    state: Mapped[str] = mapped_column(String(16), default="pending")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    decided_at: Mapped[datetime | None]
+    reason: Mapped[str] = mapped_column(String(1000), default="")
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id], lazy="joined")
+
+    @property
+    def finding_list(self) -> list[dict]:
+        return json.loads(self.findings or "[]")

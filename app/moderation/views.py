@@ -6,10 +6,11 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user
 from sqlalchemy import select
 
+from app.account.profile import PROFILE_DECISIONS, decide_change, pending_changes
 from app.auth.access import moderator_required
 from app.db import utcnow
 from app.extensions import db
-from app.models import Comment, ModerationEvent, Notification, Post, User
+from app.models import Comment, ModerationEvent, Notification, Post, ProfileChange, User
 from app.moderation import service
 from app.moderation.flags import FLAG_REASON_LABELS
 from app.moderation.forms import ACTION_LABELS, SuspendForm
@@ -37,6 +38,7 @@ def queue():
         page=queue_page.page,
         has_next=queue_page.has_next,
         providers=pending_providers(),
+        profile_changes=pending_changes(),
         labels=ACTION_LABELS,
         flag_labels=FLAG_REASON_LABELS,
         actions_for=moderator_actions,
@@ -61,7 +63,7 @@ def act_on_comment(comment_id: int, action: str):
 
 
 def act(item: Post | Comment | None, action: str):
-    if item is None or item.status == "deleted":
+    if item is None or item.status in ("deleted", "draft"):
         abort(404)
     if action not in MODERATOR_ACTIONS:
         abort(404, description=f"Unknown moderation action {action!r}.")
@@ -106,6 +108,22 @@ def dismiss_flags(item: Post | Comment | None):
         return not_taken(error)
     db.session.commit()
     flash("Done: the item stays published and its flags are dismissed.", "success")
+    return redirect(url_for("moderation.queue"))
+
+
+@bp.post("/profiles/<int:change_id>/<decision>")
+@moderator_required
+def decide_profile_change(change_id: int, decision: str):
+    change = db.session.get(ProfileChange, change_id)
+    if change is None or decision not in PROFILE_DECISIONS:
+        abort(404)
+    try:
+        decide_change(change, current_user, decision, request.form.get("reason", ""))
+    except ModerationError as error:
+        db.session.rollback()
+        return not_taken(error)
+    db.session.commit()
+    flash(f"Profile change {decision}d.", "success")
     return redirect(url_for("moderation.queue"))
 
 

@@ -91,13 +91,17 @@ def author_named(username: str) -> User | None:
 
 
 def can_view(post: Post, viewer: User | None) -> bool:
+    """Published posts for everyone; a draft for its author alone; what was submitted (pending,
+    rejected, hidden, removed) for its author and the moderators."""
     if post.status == PUBLIC_STATUS:
         return True
     if viewer is None or not viewer.is_authenticated:
         return False
     if post.status == "deleted":
         return False
-    return viewer.is_moderator or post.author_id == viewer.id
+    if post.author_id == viewer.id:
+        return True
+    return viewer.is_moderator and post.status != "draft"
 
 
 def viewable_post(post_id: int, viewer: User | None) -> Post | None:
@@ -226,7 +230,8 @@ def published_count_by(author: User) -> int:
 
 
 def visible_comments(post: Post, viewer: User | None) -> list[Comment]:
-    """Published replies, plus the viewer's own unpublished ones (and all, for moderators)."""
+    """Published replies, plus the viewer's own unpublished ones (and, for moderators, every
+    submitted one: drafts stay their author's)."""
     query = (
         select(Comment)
         .where(Comment.post_id == post.id)
@@ -235,7 +240,10 @@ def visible_comments(post: Post, viewer: User | None) -> list[Comment]:
     )
     signed_in = viewer is not None and viewer.is_authenticated
     if signed_in and viewer.is_moderator:
-        query = query.where(Comment.status != "deleted")
+        query = query.where(
+            Comment.status.not_in(("deleted", "draft"))
+            | ((Comment.author_id == viewer.id) & (Comment.status != "deleted"))
+        )
     elif signed_in:
         query = query.where(
             (Comment.status == PUBLIC_STATUS)

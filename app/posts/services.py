@@ -10,12 +10,11 @@ from sqlalchemy import select
 
 from app.cache import mark_public_content_changed
 from app.content import MARKUP_VERSION, render_markdown, slugify, summarize
-from app.content.screening import screen
 from app.db import utcnow
 from app.extensions import db
 from app.models import Comment, ModerationEvent, Post, Revision, SearchOutbox, Tag, User
 from app.models.enums import POST_KINDS
-from app.moderation import service
+from app.moderation import gate, service
 from app.moderation.service import ModerationError
 
 TITLE_MIN, TITLE_MAX = 5, 200
@@ -41,13 +40,8 @@ class Rendered:
 
 
 def ensure_can_write(user: User) -> None:
-    if user.is_suspended():
-        until = user.suspended_until.strftime("%-d %B %Y")
-        raise ModerationError(
-            f"Your account is suspended until {until}: {user.suspension_reason or 'no reason'}. "
-            "You can read, but not post, comment or flag until then.",
-            403,
-        )
+    """Refuse a suspended member (for writes the gate does not count, such as flags)."""
+    gate.ensure_not_suspended(user)
 
 
 def parse_tag_slugs(raw: str) -> list[str]:
@@ -90,8 +84,7 @@ def check_post_input(author: User, kind: str, title: str, body: str) -> None:
 def render_for(author: User, title: str, body: str) -> Rendered:
     """The stored HTML and the findings a moderator should see, from one pass."""
     html = render_markdown(body)
-    include_links = not service.is_trusted(author)
-    findings = [f.as_dict() for f in screen(f"{title}\n{body}", include_links=include_links)]
+    findings = gate.findings(author, title, body)
     return Rendered(html=html, summary=summarize(html), findings=findings)
 
 
@@ -132,7 +125,7 @@ def create_post(
     *, author: User, kind: str, title: str, body: str, tags: list[Tag], submit: bool
 ) -> Post:
     """A new post: kept as a draft, or submitted (published at once when trusted)."""
-    ensure_can_write(author)
+    gate.admit(author, "post")
     title, body = title.strip(), body.strip()
     check_post_input(author, kind, title, body)
     rendered = render_for(author, title, body)
@@ -158,8 +151,8 @@ def create_post(
 
 def submit_post(post: Post, author: User) -> None:
     """Publish directly when the author is trusted and nothing needs a look; else queue it."""
-    ensure_can_write(author)
-    needs_review = bool(post.finding_list) or not service.is_trusted(author)
+    gate.ensure_not_suspended(author)
+    needs_review = gate.needs_review(author, post.finding_list)
     service.apply(post, "submit" if needs_review else "publish", author)
 
 
@@ -167,11 +160,12 @@ def update_post(
     post: Post, *, editor: User, kind: str, title: str, body: str, tags: list[Tag], submit: bool
 ) -> Post:
     """Edit by the author: keep a revision, re-render, and re-queue when it needs a look."""
-    ensure_can_write(editor)
+    gate.ensure_not_suspended(editor)
     if editor.id != post.author_id:
         raise ModerationError("Only the author can edit a post.", 403)
     if post.status in ("removed", "deleted", "hidden"):
         raise ModerationError(f"This post is {post.status} and can no longer be edited.", 409)
+    gate.count_write(editor, "post_edit")
     title, body = title.strip(), body.strip()
     check_post_input(editor, kind, title, body)
     if (title, body) != (post.title, post.body_source):
@@ -189,7 +183,7 @@ def update_post(
     post.findings = json.dumps(rendered.findings)
     db.session.flush()
     if post.status == "published":
-        if rendered.findings or not service.is_trusted(editor):
+        if gate.needs_review(editor, rendered.findings):
             service.apply(post, "resubmit", editor)
         else:
             db.session.add(SearchOutbox(post_id=post.id, operation="index"))
@@ -206,7 +200,7 @@ def withdraw(item: Post | Comment, author: User) -> None:
 
 
 def create_comment(*, post: Post, author: User, body: str) -> Comment:
-    ensure_can_write(author)
+    gate.admit(author, "reply")
     if post.status != "published":
         raise ModerationError("Comments are open on published posts only.", 409)
     body = body.strip()
@@ -224,7 +218,7 @@ def create_comment(*, post: Post, author: User, body: str) -> Comment:
     )
     db.session.add(comment)
     db.session.flush()
-    needs_review = bool(rendered.findings) or not service.is_trusted(author)
+    needs_review = gate.needs_review(author, rendered.findings)
     service.apply(comment, "submit" if needs_review else "publish", author)
     return comment
 
@@ -269,12 +263,14 @@ def create_published_post(
 
 def record_medical_review(post: Post, reviewer: User) -> None:
     """A verified provider other than the author vouches for a published article."""
+    gate.ensure_not_suspended(reviewer)
     if not reviewer.is_verified_provider:
         raise ModerationError("Only verified providers can review articles.", 403)
     if post.kind != "article" or post.status != "published":
         raise ModerationError("Only published articles carry a medical review.", 409)
     if post.author_id == reviewer.id:
         raise ModerationError("An article is reviewed by someone other than its author.", 400)
+    gate.count_write(reviewer, "medical_review")
     post.reviewed_by_id = reviewer.id
     post.last_reviewed_at = utcnow()
     db.session.add(

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from app.account.profile import update_profile
 from app.auth.reset import token_digest
 from app.db import utcnow
 from app.demo.loader import seed_demo
@@ -79,7 +80,8 @@ def signed_in_state(browser, base: str, email: str) -> dict:
 
 
 def community_with_a_pending_post() -> dict[str, str]:
-    """The demo, a moderator, and a member whose first post waits in the moderation queue."""
+    """The demo, a moderator, and a member whose first post and bio wait in the moderation
+    queue."""
     seed_demo()
     db.session.commit()
     moderator = make_user("mod_on_duty", "moderator")
@@ -91,6 +93,12 @@ def community_with_a_pending_post() -> dict[str, str]:
         body="My first weeks were tiring, and the blood tests every fortnight helped me relax.",
         tags=[],
         submit=True,
+    )
+    update_profile(
+        member,
+        display_name="New member",
+        bio="Diagnosed with autoimmune hepatitis last spring; reach me at new@example.org.",
+        conditions={},
     )
     db.session.commit()
     assert db.session.scalar(select(Post).where(Post.author_id == member.id)).status == "pending"
@@ -144,6 +152,8 @@ def test_pages_have_no_wcag_21_aa_violations(app, live_server, browser, scheme, 
         (None, "/auth/register"),
         (None, joining),
         (member_state, "/posts/new"),
+        (member_state, "/me/profile"),
+        (member_state, "/authors/new_member"),
         (moderator_state, "/moderation/"),
     ]
     failures = []

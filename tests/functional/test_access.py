@@ -3,7 +3,7 @@
 import pytest
 
 from app.extensions import db
-from app.models import Comment
+from app.models import Comment, ProfileChange
 from tests.helpers import csrf_from, make_post, make_tag, sign_in
 
 ROLES = ("anonymous", "owner", "other_patient", "provider", "moderator")
@@ -63,6 +63,7 @@ MODERATORS = {
     "moderation.member",
     "moderation.unsuspend",
     "moderation.decide_provider",
+    "moderation.decide_profile_change",
     "tags.new",
     "tags.edit",
 }
@@ -105,9 +106,11 @@ def world(app, users):
         status="published",
     )
     db.session.add(comment)
+    change = ProfileChange(user_id=users["patient"].id, bio_source="new", bio_html="<p>new</p>")
+    db.session.add(change)
     make_tag("matrix-topic")
     db.session.commit()
-    return {"post": post, "pending": pending, "comment": comment}
+    return {"post": post, "pending": pending, "comment": comment, "profile_change": change}
 
 
 def requests_for(world):
@@ -135,6 +138,7 @@ def requests_for(world):
         ("POST", f"/moderation/comments/{comment.id}/hide", "moderator"),
         ("POST", f"/moderation/posts/{post.id}/dismiss-flags", "moderator"),  # flagged above
         ("POST", "/moderation/users/pat/unsuspend", "moderator"),
+        ("POST", f"/moderation/profiles/{world['profile_change'].id}/approve", "moderator"),
         ("GET", "/tags/new", "moderator"),
         ("GET", "/tags/matrix-topic/edit", "moderator"),
         ("POST", f"/posts/{post.id}/withdraw", "owner"),

@@ -22,6 +22,12 @@ def member(client, users):
 
 
 @pytest.fixture
+def trusted(monkeypatch):
+    """The member publishes without review (tests/security/test_write_gate.py covers review)."""
+    monkeypatch.setattr("app.moderation.service.is_trusted", lambda user: True)
+
+
+@pytest.fixture
 def conditions(app):
     aih = make_tag("autoimmune-hepatitis", kind="condition", name="Autoimmune hepatitis")
     pbc = make_tag("pbc", kind="condition", name="Primary biliary cholangitis")
@@ -55,7 +61,7 @@ def test_the_profile_form_shows_what_is_stored(client, member):
     assert "I was diagnosed in **2019**." in page
 
 
-def test_saving_name_and_bio_updates_the_public_profile(client, member):
+def test_saving_name_and_bio_updates_the_public_profile(client, member, trusted):
     response = save_profile(
         client,
         display_name="  Pat   from   Leeds ",
@@ -110,7 +116,7 @@ def test_an_oversized_bio_is_refused_and_kept_in_the_form(client, member):
     assert (saved.display_name, saved.bio_source) == ("Pat", "")
 
 
-def test_a_bio_of_exactly_the_limit_is_saved(client, member):
+def test_a_bio_of_exactly_the_limit_is_saved(client, member, trusted):
     assert save_profile(client, bio="y" * 5000).status_code == 302
     assert len(reload(member).bio_source) == 5000
 

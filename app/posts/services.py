@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from app.cache import mark_public_content_changed
 from app.content import MARKUP_VERSION, render_markdown, slugify, summarize
-from app.content.screening import screen
+from app.content.screening import screen_rendered
 from app.db import utcnow
 from app.extensions import db
 from app.models import Comment, ModerationEvent, Post, Revision, SearchOutbox, Tag, User
@@ -91,7 +91,7 @@ def render_for(author: User, title: str, body: str) -> Rendered:
     """The stored HTML and the findings a moderator should see, from one pass."""
     html = render_markdown(body)
     include_links = not service.is_trusted(author)
-    findings = [f.as_dict() for f in screen(f"{title}\n{body}", include_links=include_links)]
+    findings = [f.as_dict() for f in screen_rendered(title, html, include_links=include_links)]
     return Rendered(html=html, summary=summarize(html), findings=findings)
 
 

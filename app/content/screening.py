@@ -161,7 +161,17 @@ def _is_email(match: re.Match) -> bool:
     if tld.lower() not in OBFUSCATED_TLDS or domain.lower().startswith("www"):
         return False
     spelled_dot = re.search(r"[dD][oO][tT]|[(\[{<]", domain) is not None
-    return not (_is_plain_at(at) and not spelled_dot and local.lower() in _NOT_A_MAILBOX)
+    return spelled_dot or not _is_plain_at(at) or not _names_a_website(local, domain)
+
+
+def _names_a_website(word: str, domain: str) -> bool:
+    """ "look at nhs.uk", "ACA at HealthCare.gov", "trials at ClinicalTrials.gov": a place to
+    read, not a mailbox (an ordinary word or an acronym before it, a brand-cased domain)."""
+    return (
+        word.lower() in _NOT_A_MAILBOX
+        or (len(word) > 1 and word.isupper())
+        or re.search(r"[a-z][A-Z]", domain) is not None
+    )
 
 
 def _email_findings(text: str) -> list[Finding]:
@@ -198,8 +208,8 @@ _NOT_AFTER = re.compile(
     re.IGNORECASE,
 )
 _NOT_BEFORE = re.compile(
-    r"(?:isbn|issn|pmid|pmcid|doi|icd(?:-\d+)?|nct|omim|mim|reference|accession|lot|batch|"
-    r"ref)[\s:#.]*$",
+    r"(?:isbn|issn|pmid|pmcid|doi|icd(?:-\d+)?|nct|omim|mim|reference|ref|accession|lot|"
+    r"batch)(?:\s*(?:number|no\.?))?[\s:#.]*$",
     re.IGNORECASE,
 )
 _SEPARATOR = re.compile(r"\D+")
@@ -215,10 +225,24 @@ def _separator_kind(separator: str) -> str:
     return {".": "dot", "-": "dash", "–": "dash", "/": "slash"}.get(bare, "bad")
 
 
+# Toll-free numbers belong to organisations (helplines), never to a private person.
+_NANP_TOLL_FREE = frozenset({"800", "833", "844", "855", "866", "877", "888"})
+
+
+def _is_toll_free(digits: str) -> bool:
+    national = digits.removeprefix("00").removeprefix("1") if len(digits) > 10 else digits
+    if len(national) == 10 and national[:3] in _NANP_TOLL_FREE:
+        return True
+    uk = digits.removeprefix("0044").removeprefix("44").removeprefix("0")
+    return uk[:3] in ("800", "808") and len(uk) in (9, 10)
+
+
 def _looks_like_phone(number: str) -> bool:
     groups = re.findall(r"\d+", number)
-    digits = sum(map(len, groups))
-    if not 9 <= digits <= 15 or _DATES.fullmatch(number.strip("() ")):
+    digits = "".join(groups)
+    if not 9 <= len(digits) <= 15 or _DATES.fullmatch(number.strip("() ")):
+        return False
+    if _is_toll_free(digits):
         return False
     separators = _SEPARATOR.findall(number.lstrip("+( ").rstrip(") "))
     kinds = [_separator_kind(separator) for separator in separators]

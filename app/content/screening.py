@@ -119,6 +119,11 @@ EMAIL = re.compile(
     rf"(?P<domain>(?:[a-zA-Z0-9-]{{1,63}}+{_DOT}){{1,5}})(?P<tld>[a-zA-Z]{{2,24}})"
     r"(?![\w@+-]|\.\w)"
 )
+_AT_TOKEN = re.compile(r"@|[(\[{<]\s*(?:[aA][tT]|@)\s*[)\]}>]|[^\S\n][aA][tT][^\S\n]")
+_DOMAIN_AFTER_AT = re.compile(
+    rf"\s*(?:[a-zA-Z0-9-]{{1,63}}+{_DOT}){{1,5}}[a-zA-Z]{{2,24}}(?![\w@+-]|\.\w)"
+)
+_LOCAL_REACH = 6 * 64 + 5 * 9
 WEBMAIL_HOSTS = (
     "gmail",
     "googlemail",
@@ -175,20 +180,27 @@ def _names_a_website(word: str, domain: str) -> bool:
 
 
 def _email_findings(text: str) -> list[Finding]:
-    found, covered = [], []
-    position = 0
-    while match := EMAIL.search(text, position):
-        if _is_email(match):
-            found.append(Finding("email", " ".join(match.group().split())))
-            covered.append(match.span())
-            position = match.end()
-        else:  # "write to me at jane@example.com": try again from the next word
-            position = match.start() + 1
+    """Look around each at-sign or spelled "at" whose right side reads as a domain (a scan of
+    the whole text for local parts would cost a long post several milliseconds)."""
+    found, covered_until = [], 0
+    for token in _AT_TOKEN.finditer(text):
+        domain = _DOMAIN_AFTER_AT.match(text, token.end())
+        if domain is None or token.start() < covered_until:
+            continue
+        position = max(covered_until, token.start() - _LOCAL_REACH)
+        end = min(len(text), domain.end() + 2)
+        while match := EMAIL.search(text, position, end):
+            if _is_email(match):
+                found.append(Finding("email", " ".join(match.group().split())))
+                position = covered_until = match.end()
+            else:  # "write to me at jane@example.com": try again from the next word
+                position = match.start() + 1
     lowered = text.lower()
     if not any(host in lowered for host in WEBMAIL_HOSTS):
         return found
+    covered = {finding.text for finding in found}
     for match in WEBMAIL.finditer(text):
-        if not any(start <= match.start() < end for start, end in covered):
+        if not any(match.group() in seen for seen in covered):
             found.append(Finding("email", " ".join(match.group().split())))
     return found
 
@@ -299,16 +311,15 @@ _ZIP = rf",?[^\S\n]+{_TOWN}(?:[A-Z]{{2}}[^\S\n]+)?\d{{5}}(?:-\d{{4}})?\b"  # Spr
 _POSTCODE = rf",?[^\S\n]+{_TOWN}[A-Z]{{1,2}}\d[A-Z\d]?\s*\d[A-Z]{{2}}\b"  # London NW1 6XE
 # A postcode or ZIP code counts only as part of a street address, never on its own.
 _AFTER_STREET = rf"{_DIRECTION}(?:{_ZIP}|{_POSTCODE})?"
+# Lower case only with an unmistakable street word and names that are not ordinary words
+# ("a 2 hour drive", "low sex drive" stay clean). One pattern, so a long post is scanned once.
+_LOWERCASE_SUFFIXES = "[sS]treet|[rR]oad|[aA]venue|[bB]oulevard|[cC]rescent|[tT]errace"
 STREET_ADDRESS = re.compile(
-    rf"{_HOUSE}(?:[A-Z][\w'’-]+[^\S\n]+){{1,3}}(?:{STREET_SUFFIXES})\b\.?{_AFTER_STREET}"
+    rf"{_HOUSE}(?:(?:[A-Z][\w'’-]+[^\S\n]+){{1,3}}(?:{STREET_SUFFIXES})\b\.?{_AFTER_STREET}"
+    rf"|(?P<names>(?:[a-zA-Z][a-zA-Z'-]+[^\S\n]+){{1,2}})(?:{_LOWERCASE_SUFFIXES})\b)"
 )
 # Lower case only with an unmistakable street word and names that are not ordinary words
 # ("a 2 hour drive", "low sex drive" stay clean).
-LOWERCASE_STREET = re.compile(
-    r"\b\d{1,5}[a-z]?,?[^\S\n]+(?P<names>(?:[a-z][a-z'-]+[^\S\n]+){1,2})(?:street|road|avenue|"
-    r"boulevard|crescent|terrace)\b",
-    re.IGNORECASE,
-)
 _ORDINARY_WORDS = frozenset(
     "the a an of on in to my our your his her their this that down up along across over "
     "hour hours minute minutes mile miles km lane way and or for with from main side long "
@@ -318,18 +329,16 @@ PO_BOX = re.compile(r"\bP\.?\s?O\.?\s+Box\s+\d{1,6}\b", re.IGNORECASE)
 
 
 def _address_findings(text: str) -> list[Finding]:
-    matches = list(STREET_ADDRESS.finditer(text))
     found = []
-    for match in matches:
+    for match in STREET_ADDRESS.finditer(text):
+        names = match.group("names")
+        if names is not None and set(names.lower().split()) & _ORDINARY_WORDS:
+            continue
         unit = _UNIT_BEFORE.search(text, max(0, match.start() - 24), match.start())
         shown = text[unit.start() if unit else match.start() : match.end()]
         found.append(Finding("address", " ".join(shown.split())))
-    for match in LOWERCASE_STREET.finditer(text):
-        if any(m.start() <= match.start() < m.end() for m in matches):
-            continue
-        if not set(match.group("names").lower().split()) & _ORDINARY_WORDS:
-            found.append(Finding("address", " ".join(match.group().split())))
-    found += [Finding("address", m.group()) for m in PO_BOX.finditer(text)]
+    if "box" in text.lower():
+        found += [Finding("address", m.group()) for m in PO_BOX.finditer(text)]
     return found
 
 
@@ -339,7 +348,9 @@ LINK = re.compile(r"\bhttps?://[^\s<>()\[\]]+|\bwww\.[^\s<>()\[\]]+", re.IGNOREC
 
 
 def _link_findings(text: str) -> list[Finding]:
-    return [Finding("link", m.group()) for m in LINK.finditer(text)]
+    if "://" not in text and "www." not in text.lower():
+        return []
+    return [Finding("link", m.group().rstrip(".,;:!?")) for m in LINK.finditer(text)]
 
 
 def _target_findings(target: str, text: str, *, include_links: bool) -> list[Finding]:

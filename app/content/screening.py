@@ -210,7 +210,7 @@ def _email_findings(text: str) -> list[Finding]:
 _LETTER_O_IN_DIGITS = re.compile(r"(?<![\w])(?=[\dOo]*\d[\dOo]*\d)[\dOo]*[Oo][\dOo]*(?![\w])")
 _LETTER_O_NEXT_TO_DIGIT = re.compile(r"[Oo]\d|\d[Oo]")
 PHONE_RUN = re.compile(
-    r"(?<![\w/.,+\-–^×])(?:\+[^\S\n]?)?\(?\d[\d\t ().\-–/]{5,40}\d\)?(?![\w/^×]|[.,]\d)"
+    r"(?<![\w/.,+\-–^×])(?:\+[^\S\n]?)?\(?\d[\d\t ().\-–/·•∙⋅]{5,40}\d\)?(?![\w/^×]|[.,]\d)"
 )
 _NOT_AFTER = re.compile(
     r"[^\S\n]*(?:x\s*10\b|×|\^|%|‰|°|(?:mg|mcg|µg|μg|ug|ng|g|kg|ml|l|dl|iu|u|units?|mmol|"
@@ -234,7 +234,8 @@ def _separator_kind(separator: str) -> str:
     bare = separator.replace("(", "").replace(")", "").strip()
     if not bare:
         return "space" if separator.strip() == "" else "paren"
-    return {".": "dot", "-": "dash", "–": "dash", "/": "slash"}.get(bare, "bad")
+    kinds = {".": "dot", "·": "dot", "•": "dot", "∙": "dot", "⋅": "dot", "-": "dash", "–": "dash"}
+    return {**kinds, "/": "slash"}.get(bare, "bad")
 
 
 # Toll-free numbers belong to organisations (helplines), never to a private person.

@@ -84,6 +84,7 @@ bench: install service-deps
 	fi
 	$(BIN)/python bench/pages.py
 	$(BIN)/python bench/moderation.py
+	$(BIN)/python bench/screening.py
 	$(BIN)/python bench/search.py
 	$(BIN)/python bench/search_api.py
 	$(BIN)/python bench/load.py

@@ -13,12 +13,13 @@ MEDQUAD = REPO_ROOT.parent / "shared" / "data" / "medquad" / "medquad_answered.j
 KINDS = ("question", "experience", "article")
 
 
-def records() -> list[dict]:
-    if not MEDQUAD.exists():
+def records(path: Path = MEDQUAD) -> list[dict]:
+    if not path.exists():
         raise SystemExit(
-            f"MedQuAD data not found at {MEDQUAD} (the shared folder beside the repository)."
+            f"MedQuAD data not found at {path} (the shared folder beside the repository); "
+            "give its path with --data."
         )
-    with gzip.open(MEDQUAD, "rt", encoding="utf-8") as handle:
+    with gzip.open(path, "rt", encoding="utf-8") as handle:
         return [json.loads(line) for line in handle]
 
 

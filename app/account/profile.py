@@ -135,11 +135,12 @@ def _publish_or_hold(member: User, name: str, bio: str) -> None:
         else:
             member.display_name = name
     if bio != member.bio_source:
-        bio_findings = gate.findings(member, bio)
+        bio_html = render_markdown(bio) if bio else ""
+        bio_findings = gate.rendered_findings(member, "", bio_html)
         if bio and gate.needs_review(member, bio_findings):
             held_bio, found = bio, found + bio_findings
         else:
-            member.bio_source, member.bio_html = bio, render_markdown(bio) if bio else ""
+            member.bio_source, member.bio_html = bio, bio_html
     pending = pending_change(member)
     if held_name is None and held_bio is None:
         if pending is not None:

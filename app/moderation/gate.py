@@ -15,7 +15,7 @@ from flask import current_app
 from limits import parse_many
 from werkzeug.exceptions import TooManyRequests
 
-from app.content.screening import screen
+from app.content.screening import screen, screen_rendered
 from app.extensions import limiter
 from app.models import User
 from app.moderation import service
@@ -70,10 +70,16 @@ def count_write(member: User, kind: str) -> None:
 
 
 def findings(member: User, *texts: str) -> list[dict]:
-    """What the personal-information screen finds in what others will read."""
+    """What the personal-information screen finds in plain text others will read."""
     include_links = not service.is_trusted(member)
     text = "\n".join(part for part in texts if part)
     return [finding.as_dict() for finding in screen(text, include_links=include_links)]
+
+
+def rendered_findings(member: User, title: str, html: str) -> list[dict]:
+    """The same screen over rendered Markdown: the text readers see and the links' targets."""
+    include_links = not service.is_trusted(member)
+    return [f.as_dict() for f in screen_rendered(title, html, include_links=include_links)]
 
 
 def needs_review(member: User, found: list[dict]) -> bool:

@@ -84,7 +84,7 @@ def check_post_input(author: User, kind: str, title: str, body: str) -> None:
 def render_for(author: User, title: str, body: str) -> Rendered:
     """The stored HTML and the findings a moderator should see, from one pass."""
     html = render_markdown(body)
-    findings = gate.findings(author, title, body)
+    findings = gate.rendered_findings(author, title, html)
     return Rendered(html=html, summary=summarize(html), findings=findings)
 
 

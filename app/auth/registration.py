@@ -16,7 +16,6 @@ from __future__ import annotations
 import secrets
 from datetime import timedelta
 
-from flask import url_for
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
@@ -33,6 +32,7 @@ from app.auth.services import (
 )
 from app.db import utcnow
 from app.extensions import db
+from app.links import site_url_for
 from app.mail import send_mail
 from app.models import PendingRegistration, User
 
@@ -90,8 +90,8 @@ def start(*, email: str, username: str, consented: bool) -> None:
             email,
             ALREADY_SUBJECT,
             ALREADY_BODY.format(
-                sign_in=url_for("auth.login", _external=True),
-                reset=url_for("auth.reset_request", _external=True),
+                sign_in=site_url_for("auth.login"),
+                reset=site_url_for("auth.reset_request"),
             ),
         )
         return
@@ -104,7 +104,7 @@ def start(*, email: str, username: str, consented: bool) -> None:
         expires_at=now + TOKEN_LIFETIME,
     )
     if replace_pending(pending):
-        link = url_for("auth.confirm_registration", token=token, _external=True)
+        link = site_url_for("auth.confirm_registration", token=token)
         send_mail(email, CONFIRM_SUBJECT, CONFIRM_BODY.format(link=link))
 
 

@@ -25,6 +25,7 @@ from app.auth.reset import request_reset, reset_password, set_password, valid_to
 from app.auth.services import AccountError, authenticate
 from app.auth.sessions import end_all_sessions
 from app.extensions import db
+from app.links import site_url_for
 from app.security import safe_next
 from app.web import add_form_error
 
@@ -151,9 +152,7 @@ RESET_SENT = (
 def reset_request():
     form = ResetRequestForm()
     if form.validate_on_submit():
-        request_reset(
-            form.email.data, lambda token: url_for("auth.reset", token=token, _external=True)
-        )
+        request_reset(form.email.data, lambda token: site_url_for("auth.reset", token=token))
         db.session.commit()
         return render_template("auth/reset_request.html", form=None, sent=RESET_SENT)
     status = 400 if form.is_submitted() else 200

@@ -176,11 +176,8 @@ def smtp_server():
 
 
 def smtp_app(tmp_path, port: int):
-    app = create_app(
-        test_config(
-            tmp_path, MAIL_BACKEND="smtp", SMTP_HOST="127.0.0.1", SMTP_PORT=port, SMTP_STARTTLS=False
-        )
-    )
+    settings = {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": port, "SMTP_STARTTLS": False}
+    app = create_app(test_config(tmp_path, MAIL_BACKEND="smtp", **settings))
     app.test_client_class = RequestIsolatedClient
     return app
 
@@ -224,7 +221,9 @@ ROUNDS = 6
 def test_registering_a_known_address_is_not_slower_with_slow_smtp(smtp_site):
     app, handler = smtp_site
     client = app.test_client()
-    known = [{"email": "known@example.org", "username": f"k{n}xx", "consent": "y"}] * ROUNDS
+    known = [
+        {"email": "known@example.org", "username": f"k{n}xx", "consent": "y"} for n in range(ROUNDS)
+    ]
     unknown = [
         {"email": f"new{n}@example.org", "username": f"n{n}xx", "consent": "y"}
         for n in range(ROUNDS)

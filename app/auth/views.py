@@ -70,7 +70,7 @@ def register():
 
 
 # What a confirmation link that cannot create an account answers, by the field at fault.
-CONFIRM_PROBLEM_STATUS = {"token": 400, "email": 409, "username": 409}
+CONFIRM_PROBLEM_STATUS = {"token": 400, "email": 409}
 
 
 @bp.route("/register/confirm", methods=["GET", "POST"])
@@ -83,14 +83,16 @@ def confirm_registration():
     if pending is None:
         return confirm_problem(AccountError("token", registration.LINK_INVALID))
     form = ConfirmRegistrationForm()
+    clash = registration.handle_clash(pending)
     if form.validate_on_submit():
         try:
-            user = registration.confirm(token, form.password.data)
+            user = registration.confirm(token, form.password.data, form.username.data)
         except AccountError as error:
-            if error.field != "password":
+            if error.field not in ("password", "username"):
                 db.session.commit()  # the registration is used up either way
                 return confirm_problem(error)
-            add_form_error(form, "password", str(error))  # the link still works
+            db.session.rollback()
+            add_form_error(form, error.field, str(error))  # the link still works
         else:
             db.session.commit()
             start_session(user)
@@ -100,7 +102,7 @@ def confirm_registration():
         return confirm_problem(problem)
     status = 400 if form.is_submitted() else 200
     return render_template(
-        "auth/register_confirm.html", form=form, username=pending.username
+        "auth/register_confirm.html", form=form, username=pending.username, handle_clash=clash
     ), status
 
 

@@ -63,7 +63,7 @@ def test_a_silent_members_handle_answers_like_a_free_one(client, app):
     assert free.status_code == held.status_code == 200
     assert without_tokens(text(free)) == without_tokens(text(held))
     assert TAKEN not in text(held)
-    assert [m["To"] for m in take_mails(app)] == ["first@example.org", "second@example.org"]
+    assert sorted(m["To"] for m in take_mails(app)) == ["first@example.org", "second@example.org"]
 
 
 def test_the_link_then_explains_the_clash_and_lets_them_choose_another(client, app):
@@ -75,7 +75,7 @@ def test_the_link_then_explains_the_clash_and_lets_them_choose_another(client, a
 
     page = client.get(link)
     assert page.status_code == 200
-    assert "@quiet_one is taken" in text(page)
+    assert "@quiet_one is taken" in re.sub(r"<[^>]+>", "", text(page))
     assert 'name="username"' in text(page)
 
     keep_handle = post_form(client, link, {"password": PASSWORD, "password_again": PASSWORD})

@@ -162,9 +162,7 @@ def test_a_site_mounted_under_a_path_mails_links_under_that_path(tmp_path):
         client = app.test_client()
         page = client.get("/auth/reset", base_url="http://example.org/community/")
         data = {"email": "victim@example.org", "csrf_token": csrf_from(page.get_data(as_text=True))}
-        client.post(
-            "/auth/reset", data=data, base_url="http://example.org/community/", headers={}
-        )
+        client.post("/auth/reset", data=data, base_url="http://example.org/community/", headers={})
         (link,) = links_in(take_mails(app))
         assert link.startswith("http://example.org/community/auth/reset/new?token=")
 

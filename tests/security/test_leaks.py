@@ -271,6 +271,12 @@ def test_an_smtp_server_that_is_down_changes_no_answer(tmp_path, caplog):
             pages[name] = without_tokens(text(response))
         assert pages["register known"] == pages["register new"]
         assert pages["reset known"] == pages["reset unknown"]
+        from app.mail import outbox
+
+        assert outbox.wait_until_sent(timeout=30)
+        failures = [r for r in caplog.records if "could not be sent" in r.getMessage()]
+        assert len(failures) == 3
+        assert not any("known@example.org" in r.getMessage() for r in failures)
         db.session.remove()
         close_backend(app)
         db.engine.dispose()

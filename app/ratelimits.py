@@ -23,6 +23,10 @@ RESET_PER_ACCOUNT = "3/hour"
 POSTING = "10/hour"
 COMMENTING = "30/hour"
 FLAGGING = "20/hour"
+ENGAGING = "30/minute;300/hour"  # helpful marks, saves and follows together
+ENGAGING_TOO_FAST = (
+    "You are marking, saving and following too quickly. Please wait a minute and try again."
+)
 SEARCH = "60/minute"
 API = "120/minute"
 
@@ -70,5 +74,8 @@ reset_by_account = limiter.limit(
 posting = limiter.limit(POSTING, key_func=member_key, exempt_when=only_posts)
 commenting = limiter.limit(COMMENTING, key_func=member_key)
 flagging = limiter.limit(FLAGGING, key_func=member_key)
+engaging = limiter.shared_limit(
+    ENGAGING, scope="engaging", key_func=member_key, error_message=ENGAGING_TOO_FAST
+)
 searching = limiter.limit(SEARCH, key_func=per_address)
 api_calls = limiter.shared_limit(API, scope="api", key_func=per_address)

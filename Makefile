@@ -6,6 +6,8 @@ STAMP := $(VENV)/.installed
 PORT ?= 5000
 FLASK := $(BIN)/flask --app wsgi
 WORKERS ?= 2
+# Every emailed link starts with it (README, "Configuration"); a deployment sets its own.
+SITE_URL ?= http://127.0.0.1:$(PORT)
 
 .PHONY: run test lint bench audit install browser-deps node-deps service-deps serve clean
 
@@ -25,7 +27,7 @@ run: install
 	@echo "Sign in at http://127.0.0.1:$(PORT)/auth/login with a demo sign-in printed above"
 	@echo "(shown only when the demo is first loaded), or create one:"
 	@echo "  $(FLASK) users create --email you@example.org --username you --role moderator"
-	$(BIN)/gunicorn --workers $(WORKERS) --bind 127.0.0.1:$(PORT) --access-logfile - wsgi:app
+	SITE_URL=$(SITE_URL) $(BIN)/gunicorn --workers $(WORKERS) --bind 127.0.0.1:$(PORT) --access-logfile - wsgi:app
 
 # Debian's chromium for the browser tests: installed when missing and running as root.
 browser-deps:

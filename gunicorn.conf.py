@@ -12,13 +12,12 @@ access_log_format = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(M)sms'
 
 
 def on_starting(server):
-    """Stop at once, with a clear message, when the database cannot be reached."""
-    url = os.environ.get("DATABASE_URL")
-    if not url:
-        return
-    from app.startup import database_problem
+    """Stop at once, with a clear message, when the database cannot be reached or the
+    site's own address (SITE_URL, which every emailed link starts with) is not set."""
+    from app.startup import database_problem, site_url_problem
 
-    problem = database_problem(url)
+    url = os.environ.get("DATABASE_URL")
+    problem = (database_problem(url) if url else None) or site_url_problem(os.environ)
     if problem:
         print(f"Start-up error: {problem}", file=sys.stderr)
         sys.exit(2)

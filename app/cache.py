@@ -4,20 +4,28 @@ Every transaction that touches public content bumps `site_state.content_version`
 transaction, so every process and every node sees it at once). A cached page is served only
 while the version it was rendered at is still current, and only to a visitor who has no
 session cookie at all, so nothing personal can be in it or come out of it.
+
+Engagement is the exception: a helpful mark or a follow changes only a count, so it does not
+bump the version and empty every cached page. A post page is valid only while its post's
+helpful count, and an author page while the author's follower count, is what it was rendered
+with (read in the same query as the version). A tag's "most helpful" listing may show the old
+order for up to ENGAGEMENT_LAG_SECONDS (as Discourse serves anonymous pages up to a minute
+old). Bookmarks and tag follows are private and change no cached page.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from collections import OrderedDict
 from dataclasses import dataclass
 
 from flask import Flask, Response, current_app, g, request, session
-from sqlalchemy import event, select, update
+from sqlalchemy import ScalarSelect, event, func, literal, select, update
 from sqlalchemy.orm import Session
 
 from app.extensions import db
-from app.models import Comment, Post, SiteState, Tag, User
+from app.models import Comment, Follow, Post, SiteState, Tag, User
 
 PUBLIC_MODELS = (Post, Comment, Tag, User)
 CACHEABLE_ENDPOINTS = frozenset(
@@ -26,6 +34,7 @@ CACHEABLE_ENDPOINTS = frozenset(
     | {"feeds.robots"}
     | {"api.list_posts", "api.show_post", "api.list_tags", "api.show_tag", "api.show_author"}
 )
+ENGAGEMENT_LAG_SECONDS = 60
 MAX_ENTRIES = 2000
 MAX_BODY_BYTES = 512 * 1024
 CHANGED_KEY = "public_content_changed"
@@ -33,9 +42,14 @@ CHANGED_KEY = "public_content_changed"
 
 @dataclass(frozen=True)
 class CachedPage:
-    version: int
+    version: tuple
     body: bytes
     content_type: str
+    stored_at: float = 0.0
+
+
+def now() -> float:
+    return time.monotonic()
 
 
 class PageCache:
@@ -44,10 +58,12 @@ class PageCache:
         self._lock = threading.Lock()
         self._max_entries = max_entries
 
-    def get(self, key: str, version: int) -> CachedPage | None:
+    def get(self, key: str, version: tuple, max_age: float | None = None) -> CachedPage | None:
         with self._lock:
             page = self._pages.get(key)
             if page is None or page.version != version:
+                return None
+            if max_age is not None and now() - page.stored_at > max_age:
                 return None
             self._pages.move_to_end(key)
             return page
@@ -100,6 +116,37 @@ def content_version() -> int:
     return db.session.scalar(select(SiteState.content_version).where(SiteState.id == 1)) or 0
 
 
+def page_version() -> tuple:
+    """What a cached copy of this page must have been rendered at: the content version and,
+    on a post or author page, its helpful or follower count; one query."""
+    version = select(SiteState.content_version).where(SiteState.id == 1).scalar_subquery()
+    shown = engagement_shown()
+    row = db.session.execute(
+        select(func.coalesce(version, 0), literal(None) if shown is None else shown)
+    ).one()
+    return tuple(row)
+
+
+def engagement_shown() -> ScalarSelect | None:
+    """The engagement count this page shows, if it shows one."""
+    args = request.view_args or {}
+    if request.endpoint == "posts.show":
+        return select(Post.helpful_count).where(Post.id == args["post_id"]).scalar_subquery()
+    if request.endpoint == "authors.show":
+        return (
+            select(func.count(Follow.id))
+            .join(User, User.id == Follow.author_id)
+            .where(User.username == str(args["username"]).lower())
+            .scalar_subquery()
+        )
+    return None
+
+
+def lags_behind_engagement() -> bool:
+    """A listing ordered by helpful counts: re-rendered at most every ENGAGEMENT_LAG_SECONDS."""
+    return request.endpoint == "tags.show" and request.args.get("sort") == "helpful"
+
+
 def _cache_key() -> str | None:
     if request.method != "GET" or request.endpoint not in CACHEABLE_ENDPOINTS:
         return None
@@ -113,8 +160,9 @@ def serve_from_cache():
     key = _cache_key()
     if key is None:
         return None
-    version = content_version()
-    page = current_app.extensions["page_cache"].get(key, version)
+    version = page_version()
+    max_age = ENGAGEMENT_LAG_SECONDS if lags_behind_engagement() else None
+    page = current_app.extensions["page_cache"].get(key, version, max_age)
     if page is None:
         g.page_cache_key, g.page_cache_version = key, version
         return None
@@ -139,7 +187,8 @@ def store_in_cache(response: Response) -> Response:
     )
     if cacheable:
         current_app.extensions["page_cache"].put(
-            key, CachedPage(g.page_cache_version, response.get_data(), response.content_type)
+            key,
+            CachedPage(g.page_cache_version, response.get_data(), response.content_type, now()),
         )
         response.headers["X-Page-Cache"] = "miss"
     return response

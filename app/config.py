@@ -7,6 +7,7 @@ import secrets
 import tempfile
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -38,6 +39,7 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
         "DB_MAX_OVERFLOW": env.get("DB_MAX_OVERFLOW", "5"),
         "PORT": env.get("PORT", "5000"),
         "SECRET_KEY": env.get("SECRET_KEY"),
+        "SITE_URL": env.get("SITE_URL", ""),
         "TRUSTED_PUBLISH_THRESHOLD": env.get("TRUSTED_PUBLISH_THRESHOLD", "3"),
         "FLAG_HIDE_THRESHOLD": env.get("FLAG_HIDE_THRESHOLD", "3"),
         "PASSWORD_HASH_PROFILE": env.get("PASSWORD_HASH_PROFILE", "strong"),
@@ -82,6 +84,7 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
     config["SMTP_STARTTLS"] = validate_switch("SMTP_STARTTLS", config["SMTP_STARTTLS"])
     for name in ("PORT", "TRUSTED_PUBLISH_THRESHOLD", "FLAG_HIDE_THRESHOLD"):
         config[name] = validate_positive_int(name, config[name])
+    config["SITE_URL"] = validate_site_url(config["SITE_URL"])
     config["TRUSTED_PROXY_COUNT"] = validate_positive_int(
         "TRUSTED_PROXY_COUNT", config["TRUSTED_PROXY_COUNT"], minimum=0
     )
@@ -172,6 +175,36 @@ def validate_ratelimit_storage(uri: str) -> str:
                 "pip install -e '.[postgres]'."
             ) from None
     return uri
+
+
+SITE_URL_EXAMPLE = "e.g. https://community.example.org (or https://example.org/community)"
+
+
+def validate_site_url(value: str | None) -> str:
+    """The origin every emailed and canonical link starts with: http(s), a host, an optional
+    port and path prefix; nothing else. Returned without a trailing slash, host in lower case;
+    empty when unset (development only: gunicorn refuses to start without it)."""
+    if not value:
+        return ""
+    try:
+        parts = urlsplit(value.strip())
+        port = parts.port
+    except ValueError:
+        raise ConfigError(f"SITE_URL has a bad port: {value!r}; {SITE_URL_EXAMPLE}.") from None
+    problem = None
+    if parts.scheme not in ("http", "https"):
+        problem = "must start with http:// or https://"
+    elif not parts.hostname or any(c.isspace() for c in parts.netloc):
+        problem = "must name a host"
+    elif parts.username is not None or parts.password is not None:
+        problem = "must not contain a user name or password"
+    elif parts.query or parts.fragment or "?" in value or "#" in value:
+        problem = "must not have a query (?...) or fragment (#...)"
+    if problem:
+        raise ConfigError(f"SITE_URL {problem}; got {value!r} ({SITE_URL_EXAMPLE}).")
+    host = parts.hostname if ":" not in parts.hostname else f"[{parts.hostname}]"
+    origin = f"{parts.scheme}://{host}" + (f":{port}" if port is not None else "")
+    return origin + parts.path.rstrip("/")
 
 
 def validate_choice(name: str, value: str, choices: tuple[str, ...]) -> str:

@@ -24,6 +24,10 @@ RESET_PER_ADDRESS = "5/hour"
 RESET_PER_ACCOUNT = "3/hour"
 FLAGGING = "20/hour"  # per member, posts and replies together
 FLAGGING_PER_ADDRESS = "30/hour"  # however many accounts flag from one address
+ENGAGING = "30/minute;300/hour"  # helpful marks, saves and follows together
+ENGAGING_TOO_FAST = (
+    "You are marking, saving and following too quickly. Please wait a minute and try again."
+)
 SEARCH = "60/minute"
 API = "120/minute"
 
@@ -79,5 +83,8 @@ def flagging(view):
     return flagging_by_member(flagging_by_address(view))
 
 
+engaging = limiter.shared_limit(
+    ENGAGING, scope="engaging", key_func=member_key, error_message=ENGAGING_TOO_FAST
+)
 searching = limiter.limit(SEARCH, key_func=per_address)
 api_calls = limiter.shared_limit(API, scope="api", key_func=per_address)

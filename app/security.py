@@ -6,10 +6,11 @@ import re
 import secrets
 from urllib.parse import urlsplit
 
-from flask import Flask, Request, Response, g, has_request_context, request
+from flask import Flask, Request, Response, abort, current_app, g, has_request_context, request
 from werkzeug.datastructures import MultiDict
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
+from werkzeug.sansio.utils import host_is_trusted
 from werkzeug.utils import cached_property
 
 _UNSAFE_CHARS = re.compile(r"[\x00-\x20\x7f\\]")
@@ -131,8 +132,26 @@ def trust_proxies(app: Flask) -> None:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
 
 
+# A load balancer probes these by address; they answer nothing a Host could change.
+ANY_HOST_ENDPOINTS = frozenset({"main.healthz", "main.readyz"})
+OTHER_HOST = "This site answers only at its own address."
+
+
+def refuse_other_hosts() -> None:
+    """With SITE_URL set, a request naming another host (in Host, or in X-Forwarded-Host from
+    a trusted proxy) is a 400: nothing the site builds can then follow a forged host."""
+    site = current_app.config["SITE_URL"]
+    if not site or request.endpoint in ANY_HOST_ENDPOINTS:
+        return
+    from app.links import site_hostname
+
+    if not host_is_trusted(request.host.lower(), [site_hostname(site)]):
+        abort(400, description=OTHER_HOST)
+
+
 def register(app: Flask) -> None:
     trust_proxies(app)
+    app.before_request_funcs.setdefault(None, []).insert(0, refuse_other_hosts)
     app.response_class = CookieSecureUnderHttps
     app.after_request(set_security_headers)
     app.jinja_env.globals["csp_nonce"] = csp_nonce

@@ -1,4 +1,5 @@
-"""Checks a server runs once before it forks its workers: is the database there at all?"""
+"""Checks a server runs once before it forks its workers: is the database there at all, and
+does it know the address it serves (the origin of every emailed link)?"""
 
 from __future__ import annotations
 
@@ -27,3 +28,21 @@ def database_problem(url: str) -> str | None:
     finally:
         engine.dispose()
     return None
+
+
+def site_url_problem(environ) -> str | None:
+    """Why a production server cannot start with this SITE_URL (unset or malformed), or None."""
+    from app.config import ConfigError, validate_site_url
+
+    if environ.get("SITE_URL", "").strip():
+        try:
+            validate_site_url(environ["SITE_URL"])
+        except ConfigError as error:
+            return str(error)
+        return None
+    return (
+        "SITE_URL is not set. Set it to the address members use, e.g. "
+        "SITE_URL=https://community.example.org: every link the site emails (registration, "
+        "password reset) starts with it, never with the Host a request names. "
+        "`make run` sets it to http://127.0.0.1:$PORT."
+    )

@@ -8,6 +8,8 @@ from datetime import datetime
 from flask import Flask, request
 from markupsafe import Markup
 
+from app.links import site_url_for
+
 ROLE_LABELS = {
     "patient": "Member",
     "provider": "Provider",
@@ -101,6 +103,7 @@ def register(app: Flask) -> None:
         STATUS_LABELS=STATUS_LABELS,
         unread_notifications=unread_notifications,
         all_tags=all_tags,
+        site_url_for=site_url_for,
     )
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

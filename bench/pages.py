@@ -184,6 +184,7 @@ def child_env(workdir: Path) -> dict[str, str]:
         SECRET_KEY=secrets.token_hex(32),
         PYTHONUNBUFFERED="1",
         RATELIMIT_ENABLED="off",
+        SITE_URL="http://127.0.0.1",
     )
     return env
 

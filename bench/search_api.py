@@ -94,6 +94,7 @@ def settings(backend: str, workdir: Path, database_url: str) -> dict[str, str]:
         "SEARCH_INDEX_DIR": str(workdir / "index"),
         "SECRET_KEY": secrets.token_hex(32),
         "RATELIMIT_ENABLED": "off",
+        "SITE_URL": "http://127.0.0.1",
     }
 
 

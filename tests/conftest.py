@@ -42,6 +42,7 @@ ENVIRONMENT_SETTINGS = (
     "DB_MAX_OVERFLOW",
     "INSTANCE_PATH",
     "MAIL_FOLDER",
+    "SITE_URL",
 )
 
 
@@ -148,6 +149,7 @@ def test_config(tmp_path, **extra) -> dict:
         "SECRET_KEY": secrets.token_hex(32),
         "PASSWORD_HASH_PROFILE": "fast-for-tests",
         "RATELIMIT_ENABLED": False,
+        "SITE_URL": "http://localhost",  # the test client's host
     }
     config.update(extra)
     if "SEARCH_BACKEND" not in extra and config["DATABASE_URL"].startswith("sqlite"):

@@ -61,6 +61,12 @@ class ConfirmRegistrationForm(FlaskForm):
     not own the address."""
 
     password = new_password_field("Password")
+    username = StringField(
+        "Another public handle",
+        filters=[strip_and_lower],
+        validators=[Length(max=30)],
+        description="3–30 letters, digits, - or _. Shown on your posts; you can change it later.",
+    )
     password_again = PasswordField(
         "Repeat the password",
         validators=[

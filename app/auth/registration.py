@@ -1,13 +1,17 @@
 """Registration confirmed by email, answering the same whether or not the address has an account.
 
-`start` checks the handle and consent (public or the submitter's own, so they may be reported
-on the form) and sends the address one message: a link to finish creating the account, or, when
-the address already has one, a note with links to sign in and to reset the password. Both paths
+`start` checks the handle and consent and sends the address one message: a link to finish
+creating the account, or, when the address already has one, a note with links to sign in and
+to reset the password. Both paths
 do the same database work (purge expired registrations, forget the address's waiting one) before
 they part. No password is asked for then: whoever registers an address need not own it, so a
 password chosen there would let them into the account its owner creates (pre-hijacking). The
 password is chosen by `confirm`, on the page the link opens, and only the holder of the mailbox
 gets there; `confirm` creates the account from the pending registration the link names.
+
+A handle is reported taken on the form only when its holder has a public page (which says so
+anyway); a silent member's handle answers like a free one, and the page the link opens then
+explains the clash and asks for another handle, as it does for an address taken meanwhile.
 Functions flush; the request commits.
 """
 
@@ -16,7 +20,6 @@ from __future__ import annotations
 import secrets
 from datetime import timedelta
 
-from flask import url_for
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
@@ -27,12 +30,14 @@ from app.auth.services import (
     AccountError,
     add_member,
     email_taken,
+    handle_is_public,
     normalize_email,
     username_problem,
     username_taken,
 )
 from app.db import utcnow
 from app.extensions import db
+from app.links import site_url_for
 from app.mail import send_mail
 from app.models import PendingRegistration, User
 
@@ -77,7 +82,7 @@ def start(*, email: str, username: str, consented: bool) -> None:
         raise AccountError("username", problem)
     if not consented:
         raise AccountError("consent", "We need your consent to store health information.")
-    if username_taken(username):
+    if handle_is_public(username):
         raise AccountError("username", HANDLE_TAKEN)
     token = secrets.token_urlsafe(32)
     token_hash = token_digest(token)  # computed whether or not the address is taken
@@ -90,8 +95,8 @@ def start(*, email: str, username: str, consented: bool) -> None:
             email,
             ALREADY_SUBJECT,
             ALREADY_BODY.format(
-                sign_in=url_for("auth.login", _external=True),
-                reset=url_for("auth.reset_request", _external=True),
+                sign_in=site_url_for("auth.login"),
+                reset=site_url_for("auth.reset_request"),
             ),
         )
         return
@@ -104,7 +109,7 @@ def start(*, email: str, username: str, consented: bool) -> None:
         expires_at=now + TOKEN_LIFETIME,
     )
     if replace_pending(pending):
-        link = url_for("auth.confirm_registration", token=token, _external=True)
+        link = site_url_for("auth.confirm_registration", token=token)
         send_mail(email, CONFIRM_SUBJECT, CONFIRM_BODY.format(link=link))
 
 
@@ -144,21 +149,38 @@ def pending_for(token: str) -> PendingRegistration | None:
 
 
 def conflict(pending: PendingRegistration) -> AccountError | None:
-    """Why the registration can no longer become an account (its address or handle was
-    taken since it was started), or None."""
+    """Why the registration can no longer become an account (its address was taken since it
+    was started), or None."""
     if email_taken(pending.email):
         return AccountError("email", "An account with this email address already exists.")
-    if username_taken(pending.username):
-        return AccountError("username", HANDLE_TAKEN)
     return None
 
 
-def confirm(token: str, password: str) -> User:
-    """Create the account a link names, once, with the password chosen on its page.
+def handle_clash(pending: PendingRegistration) -> bool:
+    """Whether the registration's handle belongs to someone (now): the link's page asks for
+    another one. Only whoever holds the mailbox gets to see this."""
+    return username_taken(pending.username)
 
-    A password that cannot be used raises AccountError("password") and leaves the registration
-    waiting, so the link still works. Otherwise the registration is used up, even when the
-    account cannot be created (AccountError) because its address or handle was taken since.
+
+def chosen_handle(pending: PendingRegistration, replacement: str | None) -> str:
+    """The handle the account gets: a replacement typed on the link's page, or the one the
+    registration chose; AccountError("username") when it cannot be used."""
+    handle = (replacement or "").strip().lower() or pending.username
+    if problem := username_problem(handle):
+        raise AccountError("username", problem)
+    if username_taken(handle):
+        raise AccountError("username", HANDLE_TAKEN)
+    return handle
+
+
+def confirm(token: str, password: str, username: str | None = None) -> User:
+    """Create the account a link names, once, with the password (and, if its handle is taken,
+    another handle) chosen on its page.
+
+    A password or handle that cannot be used raises AccountError("password" or "username") and
+    leaves the registration waiting, so the link still works. Otherwise the registration is
+    used up, even when the account cannot be created (AccountError("email")) because its
+    address was taken since.
     """
     pending = pending_for(token)
     if pending is None:
@@ -166,11 +188,12 @@ def confirm(token: str, password: str) -> User:
     if problem := conflict(pending):
         forget_pending(pending.email)
         raise problem
-    if problem := password_problem(password, username=pending.username, email=pending.email):
+    handle = chosen_handle(pending, username)
+    if problem := password_problem(password, username=handle, email=pending.email):
         raise AccountError("password", problem)
     fields = {
         "email": pending.email,
-        "username": pending.username,
+        "username": handle,
         "password_hash": hash_password(password),
         "consented_at": pending.consented_at,
     }

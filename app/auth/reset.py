@@ -65,17 +65,22 @@ def reset_password(token: str, new_password: str) -> User:
         raise AccountError("token", "This reset link has expired or was already used.")
     user = db.session.get(User, record.user_id)
     set_password(user, new_password)
+    return user
+
+
+def set_password(user: User, new_password: str) -> None:
+    """A new password ends every session of the member (other devices included) and voids
+    every reset link still outstanding, however the password was changed."""
+    if problem := password_problem(new_password, username=user.username, email=user.email or ""):
+        raise AccountError("password", problem)
+    user.password_hash = hash_password(new_password)
+    end_all_sessions(user)
+    void_reset_links(user)
+
+
+def void_reset_links(user: User) -> None:
     db.session.execute(
         update(PasswordResetToken)
         .where(PasswordResetToken.user_id == user.id, PasswordResetToken.used_at.is_(None))
         .values(used_at=utcnow())
     )
-    return user
-
-
-def set_password(user: User, new_password: str) -> None:
-    """A new password ends every session of the member (other devices included)."""
-    if problem := password_problem(new_password, username=user.username, email=user.email or ""):
-        raise AccountError("password", problem)
-    user.password_hash = hash_password(new_password)
-    end_all_sessions(user)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
 from app.auth.passwords import hash_password, needs_rehash, password_problem, verify_password
@@ -124,6 +124,20 @@ def email_taken(email: str) -> bool:
 
 def username_taken(username: str) -> bool:
     return db.session.scalar(select(User.id).where(User.username == username)) is not None
+
+
+# Members with these roles have a public page whether or not they published anything.
+PUBLIC_PAGE_ROLES = ("provider", "moderator", "admin")
+
+
+def handle_is_public(username: str) -> bool:
+    """Whether the handle belongs to a member with a public page (published posts or a
+    public role): only then may a form say it is taken, since the page says so anyway."""
+    holder = select(User.id).where(
+        User.username == username,
+        or_(User.published_post_count > 0, User.role.in_(PUBLIC_PAGE_ROLES)),
+    )
+    return db.session.scalar(holder) is not None
 
 
 def authenticate(email: str, password: str) -> User | None:

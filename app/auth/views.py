@@ -25,6 +25,7 @@ from app.auth.reset import request_reset, reset_password, set_password, valid_to
 from app.auth.services import AccountError, authenticate
 from app.auth.sessions import end_all_sessions
 from app.extensions import db
+from app.links import site_url_for
 from app.security import safe_next
 from app.web import add_form_error
 
@@ -69,7 +70,7 @@ def register():
 
 
 # What a confirmation link that cannot create an account answers, by the field at fault.
-CONFIRM_PROBLEM_STATUS = {"token": 400, "email": 409, "username": 409}
+CONFIRM_PROBLEM_STATUS = {"token": 400, "email": 409}
 
 
 @bp.route("/register/confirm", methods=["GET", "POST"])
@@ -82,14 +83,16 @@ def confirm_registration():
     if pending is None:
         return confirm_problem(AccountError("token", registration.LINK_INVALID))
     form = ConfirmRegistrationForm()
+    clash = registration.handle_clash(pending)
     if form.validate_on_submit():
         try:
-            user = registration.confirm(token, form.password.data)
+            user = registration.confirm(token, form.password.data, form.username.data)
         except AccountError as error:
-            if error.field != "password":
+            if error.field not in ("password", "username"):
                 db.session.commit()  # the registration is used up either way
                 return confirm_problem(error)
-            add_form_error(form, "password", str(error))  # the link still works
+            db.session.rollback()
+            add_form_error(form, error.field, str(error))  # the link still works
         else:
             db.session.commit()
             start_session(user)
@@ -99,7 +102,7 @@ def confirm_registration():
         return confirm_problem(problem)
     status = 400 if form.is_submitted() else 200
     return render_template(
-        "auth/register_confirm.html", form=form, username=pending.username
+        "auth/register_confirm.html", form=form, username=pending.username, handle_clash=clash
     ), status
 
 
@@ -151,9 +154,7 @@ RESET_SENT = (
 def reset_request():
     form = ResetRequestForm()
     if form.validate_on_submit():
-        request_reset(
-            form.email.data, lambda token: url_for("auth.reset", token=token, _external=True)
-        )
+        request_reset(form.email.data, lambda token: site_url_for("auth.reset", token=token))
         db.session.commit()
         return render_template("auth/reset_request.html", form=None, sent=RESET_SENT)
     status = 400 if form.is_submitted() else 200

@@ -4,6 +4,7 @@ from flask import Blueprint, abort, render_template
 from flask_login import current_user
 
 from app.account.profile import pending_change
+from app.auth.services import PUBLIC_PAGE_ROLES
 from app.models import User
 from app.posts.queries import author_named, paginate, published_by
 from app.web import page_number
@@ -17,7 +18,7 @@ def profile_is_public(author: User, published_total: int) -> bool:
     """Membership alone hints at a health condition: a silent member has no public page."""
     if current_user.is_authenticated and current_user.id == author.id:
         return True
-    return published_total > 0 or author.role in ("provider", "moderator", "admin")
+    return published_total > 0 or author.role in PUBLIC_PAGE_ROLES
 
 
 @bp.get("/<username>")

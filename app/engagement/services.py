@@ -1,6 +1,9 @@
 """Helpful reactions, bookmarks and follows. Functions change the session and flush; the
 request commits.
 
+None of them empties the anonymous page cache: bookmarks and follows are private, and the
+counts they change reach cached pages within app.cache.ENGAGEMENT_LAG_SECONDS.
+
 Every toggle looks at the row that is there now and changes it; a second request racing the
 first meets the primary key or unique constraint and is answered from the row it lost to, so
 `Post.helpful_count` always moves together with a real row and never below zero.
@@ -11,7 +14,6 @@ from __future__ import annotations
 from sqlalchemy import case, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from app.cache import mark_public_content_changed
 from app.extensions import db
 from app.models import Bookmark, Follow, Post, Reaction, Tag, User, post_tags
 from app.posts import listing_index
@@ -80,7 +82,6 @@ def _change_helpful_count(post: Post, delta: int) -> None:
             .execution_options(synchronize_session=False)
         )
     db.session.expire(post, ["helpful_count"])
-    mark_public_content_changed(db.session)
 
 
 def toggle_bookmark(post: Post, member: User) -> bool:
@@ -113,8 +114,6 @@ def toggle_follow_author(author: User, member: User) -> bool:
     removed = db.session.execute(
         delete(Follow).where(Follow.follower_id == member.id, Follow.author_id == author.id)
     ).rowcount
-    # The author page shows the follower count, and anonymous pages are cached.
-    mark_public_content_changed(db.session)
     if removed:
         return False
     _insert(Follow(follower_id=member.id, author_id=author.id))

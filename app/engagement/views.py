@@ -6,6 +6,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from app import ratelimits
 from app.account.profile import shown_conditions
 from app.authors.views import profile_is_public
 from app.engagement import services
@@ -48,6 +49,7 @@ def public_author_or_404(username: str) -> User:
 
 @bp.post("/posts/<int:post_id>/helpful")
 @login_required
+@ratelimits.engaging
 def helpful(post_id: int):
     post = post_or_404(post_id)
     try:
@@ -65,6 +67,7 @@ def helpful(post_id: int):
 
 @bp.post("/posts/<int:post_id>/bookmark")
 @login_required
+@ratelimits.engaging
 def bookmark(post_id: int):
     post = post_or_404(post_id)
     try:
@@ -82,6 +85,7 @@ def bookmark(post_id: int):
 
 @bp.post("/tags/<slug>/follow")
 @login_required
+@ratelimits.engaging
 def follow_tag(slug: str):
     tag = db.session.scalar(select(Tag).where(Tag.slug == slug))
     if tag is None:
@@ -97,6 +101,7 @@ def follow_tag(slug: str):
 
 @bp.post("/authors/<username>/follow")
 @login_required
+@ratelimits.engaging
 def follow_author(username: str):
     author = public_author_or_404(username)
     try:

@@ -9,9 +9,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
-from flask import request, url_for
+from flask import request
 
 from app.content.render import summarize
+from app.links import site_url, site_url_for
 from app.models import Comment, Post, Tag, User
 
 SITE_NAME = "AZA & AIH Community"
@@ -33,7 +34,7 @@ DEFAULT_CANONICAL_ARGS = ("page",)
 def canonical_url() -> str:
     """The absolute URL of this page, keeping only the arguments that change what it shows."""
     if request.endpoint is None or request.url_rule is None:
-        return request.base_url
+        return site_url() + request.path
     kept = {}
     for name in CANONICAL_ARGS.get(request.endpoint, DEFAULT_CANONICAL_ARGS):
         value = request.args.get(name, "")
@@ -41,7 +42,7 @@ def canonical_url() -> str:
             continue
         if value:
             kept[name] = value
-    return url_for(request.endpoint, **(request.view_args or {}), **kept, _external=True)
+    return site_url_for(request.endpoint, **(request.view_args or {}), **kept)
 
 
 def indexable_page() -> bool:
@@ -65,20 +66,20 @@ def modified_at(post: Post) -> datetime:
 
 
 def post_url(post: Post) -> str:
-    return url_for("posts.show", post_id=post.id, slug=post.slug, _external=True)
+    return site_url_for("posts.show", post_id=post.id, slug=post.slug)
 
 
 def permalink(post: Post) -> str:
     """The post's address by number alone: stable when its title (and slug) change."""
-    return url_for("posts.show", post_id=post.id, _external=True)
+    return site_url_for("posts.show", post_id=post.id)
 
 
 def author_url(author: User) -> str:
-    return url_for("authors.show", username=author.username, _external=True)
+    return site_url_for("authors.show", username=author.username)
 
 
 def tag_url(tag: Tag) -> str:
-    return url_for("tags.show", slug=tag.slug, _external=True)
+    return site_url_for("tags.show", slug=tag.slug)
 
 
 def tag_description(tag: Tag) -> str:
@@ -106,7 +107,7 @@ def publisher() -> dict:
     return {
         "@type": "Organization",
         "name": SITE_NAME,
-        "url": url_for("main.home", _external=True),
+        "url": site_url_for("main.home"),
     }
 
 

@@ -15,12 +15,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask import url_for
 from sqlalchemy import Select, func, select
 
 from app.extensions import db
 from app.feeds.atom import xml_text
 from app.feeds.metadata import w3c_datetime
+from app.links import site_url_for
 from app.models import Post, Tag, User, post_tags
 from app.posts.queries import PUBLIC_STATUS
 
@@ -69,7 +69,7 @@ def post_entries(block: int) -> list[SitemapEntry]:
     )
     return [
         SitemapEntry(
-            url_for("posts.show", post_id=post_id, slug=slug, _external=True),
+            site_url_for("posts.show", post_id=post_id, slug=slug),
             _newest(published, edited, reviewed) or updated,
         )
         for post_id, slug, published, edited, reviewed, updated in rows
@@ -95,20 +95,18 @@ def page_entries() -> list[SitemapEntry]:
         .order_by(User.username)
     )
     return [
-        SitemapEntry(url_for("main.home", _external=True), _newest(*author_changes.values())),
-        SitemapEntry(
-            url_for("tags.index", _external=True), _newest(*(tag.updated_at for tag in tags))
-        ),
+        SitemapEntry(site_url_for("main.home"), _newest(*author_changes.values())),
+        SitemapEntry(site_url_for("tags.index"), _newest(*(tag.updated_at for tag in tags))),
         *(
             SitemapEntry(
-                url_for("tags.show", slug=slug, _external=True),
+                site_url_for("tags.show", slug=slug),
                 _newest(tag_changes.get(tag_id), updated),
             )
             for tag_id, slug, updated in tags
         ),
         *(
             SitemapEntry(
-                url_for("authors.show", username=username, _external=True),
+                site_url_for("authors.show", username=username),
                 author_changes[author_id],
             )
             for author_id, username in authors

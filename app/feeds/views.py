@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, url_for
+from flask import Blueprint, Response, abort
 
 from app.authors.views import profile_is_public
 from app.db import inline, utcnow
@@ -10,6 +10,7 @@ from app.extensions import db
 from app.feeds import metadata
 from app.feeds.atom import FEED_LENGTH, FeedInfo, build_feed
 from app.feeds.sitemap import build_sitemap, post_blocks, post_entries, robots_txt, sitemap_entries
+from app.links import site_url_for
 from app.posts.queries import (
     author_named,
     published_by,
@@ -31,8 +32,8 @@ def atom_response(info: FeedInfo, query) -> Response:
     return Response(build_feed(info, posts), content_type=ATOM_TYPE)
 
 
-def site_url() -> str:
-    return url_for("main.home", _external=True)
+def home_url() -> str:
+    return site_url_for("main.home")
 
 
 @bp.get("/feeds/latest.atom")
@@ -41,9 +42,9 @@ def latest():
         title=f"Latest posts · {metadata.SITE_NAME}",
         subtitle="Experiences, questions and reviewed articles about azathioprine and "
         "autoimmune hepatitis. Not medical advice.",
-        self_url=url_for("feeds.latest", _external=True),
-        alternate_url=site_url(),
-        site_url=site_url(),
+        self_url=site_url_for("feeds.latest"),
+        alternate_url=home_url(),
+        site_url=home_url(),
         updated_when_empty=utcnow(),
     )
     return atom_response(info, published_posts(with_bodies=True))
@@ -55,9 +56,9 @@ def tag(slug: str):
     info = FeedInfo(
         title=f"{topic.name} · {metadata.SITE_NAME}",
         subtitle=metadata.tag_description(topic),
-        self_url=url_for("feeds.tag", slug=topic.slug, _external=True),
+        self_url=site_url_for("feeds.tag", slug=topic.slug),
         alternate_url=metadata.tag_url(topic),
-        site_url=site_url(),
+        site_url=home_url(),
         updated_when_empty=topic.updated_at,
     )
     return atom_response(info, published_in_tag(topic, with_bodies=True))
@@ -71,9 +72,9 @@ def author(username: str):
     info = FeedInfo(
         title=f"{member.display_name} (@{member.username}) · {metadata.SITE_NAME}",
         subtitle=f"Published posts by {member.display_name}.",
-        self_url=url_for("feeds.author", username=member.username, _external=True),
+        self_url=site_url_for("feeds.author", username=member.username),
         alternate_url=metadata.author_url(member),
-        site_url=site_url(),
+        site_url=home_url(),
         updated_when_empty=member.created_at,
         author_name=member.display_name,
     )
@@ -98,7 +99,7 @@ def post_sitemap(block: int):
 
 @bp.get("/robots.txt")
 def robots():
-    sitemaps = [url_for("feeds.sitemap", _external=True)] + [
-        url_for("feeds.post_sitemap", block=block, _external=True) for block in post_blocks()
+    sitemaps = [site_url_for("feeds.sitemap")] + [
+        site_url_for("feeds.post_sitemap", block=block) for block in post_blocks()
     ]
     return Response(robots_txt(sitemaps), content_type="text/plain; charset=utf-8")

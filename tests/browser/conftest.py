@@ -29,6 +29,7 @@ def serve(app) -> Iterator[str]:
     # the file of a 304 answer open, which pytest's warnings-as-errors would report.
     app.config["SEND_FILE_MAX_AGE_DEFAULT"] = 3600
     server = make_server("127.0.0.1", 0, app, threaded=True)
+    app.config["SITE_URL"] = f"http://127.0.0.1:{server.server_port}"  # mailed links, hosts
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

@@ -130,6 +130,7 @@ def cluster(tmp_path_factory) -> Iterator[Cluster]:
             "PASSWORD_HASH_PROFILE": "fast-for-tests",
             "INSTANCE_PATH": str(folder / "cli"),
             "MAIL_FOLDER": str(folder / "mail"),
+            "SITE_URL": "http://127.0.0.1",
         }
         cluster = Cluster(postgres, redis, env, folder)
         cluster.flask("db", "upgrade")

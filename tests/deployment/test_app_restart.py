@@ -27,6 +27,7 @@ def test_a_graceful_restart_under_load_fails_no_request(tmp_path):
         "SECRET_KEY": secrets.token_hex(32),
         "RATELIMIT_ENABLED": "off",
         "INSTANCE_PATH": str(tmp_path / "cli"),
+        "SITE_URL": "http://127.0.0.1",
     }
     for command in (["db", "upgrade"], ["seed-demo"]):
         subprocess.run(

@@ -10,6 +10,7 @@ from tests.helpers import (
     choose_password,
     confirmation_link,
     csrf_from,
+    make_post,
     post_form,
     register_and_confirm,
     sign_in,
@@ -101,6 +102,7 @@ def test_a_taken_email_whatever_the_case_creates_nothing_and_is_not_revealed(cli
 
 
 def test_duplicate_username_is_refused(client, users):
+    make_post(users["patient"])  # only the handle of a member with a public page is reported
     response = register(client, username="PAT")
     assert response.status_code == 400
     assert "That handle is taken" in text(response)

@@ -21,7 +21,8 @@ def test_model_paths_are_the_routes(app, users, base_url):
         assert site_path(author.profile_path) == url_for("authors.show", username=author.username)
 
 
-def test_listing_links_keep_the_mount_point(client, users):
+def test_listing_links_keep_the_mount_point(app, client, users):
+    app.config["SITE_URL"] = "http://example.org/community"
     tag = make_tag("lupus-nephritis")
     post = make_post(users["patient"], title="Kidneys and lupus: a first year", tags=[tag])
     page = client.get("/", base_url="http://example.org/community/").get_data(as_text=True)

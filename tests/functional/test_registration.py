@@ -23,6 +23,7 @@ from tests.helpers import (
     choose_password,
     confirmation_link,
     csrf_from,
+    make_post,
     post_form,
     sign_in,
     take_mails,
@@ -266,17 +267,16 @@ def test_a_tampered_link_does_not_work(client, app, tamper):
     assert count(User) == 0 and count(PendingRegistration) == 1
 
 
-def test_a_handle_taken_before_confirming_creates_nothing(client, app):
+def test_a_handle_taken_before_confirming_asks_for_another(client, app):
     link = registered_link(client, app)
     make_user("new_member")  # someone else, with another address, takes the handle
     page = client.get(link)
-    assert page.status_code == 409
-    assert "took the public handle" in text(page) and "Create my account" not in text(page)
+    assert page.status_code == 200
+    assert "is taken" in text(page) and 'name="username"' in text(page)
     response = press_confirm(client, link)
-    assert response.status_code == 409 and "took the public handle" in text(response)
-    assert 'href="/auth/register"' in text(response)
+    assert response.status_code == 400 and "That handle is taken" in text(response)
     assert db.session.scalars(select(User.email)).all() == ["new_member@example.org"]
-    assert count(PendingRegistration) == 0
+    assert count(PendingRegistration) == 1  # the link still works
     assert "Sign out" not in text(client.get("/"))
 
 
@@ -374,6 +374,7 @@ def test_confirming_needs_the_csrf_token(client, app):
 def test_a_taken_handle_is_reported_the_same_whether_or_not_the_address_is_taken(
     client, app, users
 ):
+    make_post(users["patient"])  # a public page says the handle is taken anyway
     answers = [
         register(app.test_client(), email=address, username="PAT")
         for address in ("nobody@example.org", "other@example.org")

@@ -680,6 +680,10 @@ class PostgresBackend:
         plan = self._current_vocabulary().planner.plan(clean_query_text(query.text))
         return highlight_body(text, plan.highlight_terms)
 
+    def highlight_title(self, title: str, query: SearchQuery) -> str:
+        plan = self._current_vocabulary().planner.plan(clean_query_text(query.text))
+        return highlight_title(title, plan.highlight_terms)
+
     def doc_count(self) -> int:
         return self._read(lambda connection: connection.scalar(COUNT_DOCUMENTS))
 

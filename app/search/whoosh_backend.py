@@ -559,6 +559,10 @@ class WhooshBackend:
         plan = self._current_vocabulary().planner.plan(clean_query_text(query.text))
         return highlight_body(text, plan.highlight_terms)
 
+    def highlight_title(self, title: str, query: SearchQuery) -> str:
+        plan = self._current_vocabulary().planner.plan(clean_query_text(query.text))
+        return highlight_title(title, plan.highlight_terms)
+
     def doc_count(self) -> int:
         return self._with_searcher(lambda searcher: searcher.doc_count())
 

@@ -502,6 +502,17 @@ def test_title_without_a_matching_word_is_returned_escaped(backend):
     assert title == "A &lt;i&gt;note&lt;/i&gt;"
 
 
+def test_titles_are_highlighted_as_given_not_as_the_index_keeps_them(backend):
+    """Results show a post's current title: the index's copy may lag behind an edit."""
+    backend.index([doc(1, "Zanzibarian clinic and Imuran", "Started in May.")])
+    query = SearchQuery("azathioprine")
+
+    current = backend.highlight_title("<b>Imuran</b> & me", query)
+
+    assert current == "&lt;b&gt;<mark>Imuran</mark>&lt;/b&gt; &amp; me"
+    assert backend.highlight_title("A <i>note</i>", query) == "A &lt;i&gt;note&lt;/i&gt;"
+
+
 def test_body_snippets_mark_matches_escape_html_and_stay_short(backend):
     text = (
         "Some words to begin with before the interesting part. " * 8

@@ -160,3 +160,44 @@ def test_a_word_stays_suggested_while_another_published_post_uses_it(client, wor
     client.get("/")  # any request applies what the setup queued
     moderate(client, users, world["target"].id, "remove")
     assert api(client, NEAR_MISS)["suggestion"] == RARE
+
+
+@pytest.fixture
+def index_lagging(monkeypatch):
+    """The index misses changes after the first request builds it, as when another worker
+    holds its lock: the outbox keeps them queued for a later retry."""
+    import app.search.outbox
+
+    monkeypatch.setattr(app.search.outbox, "apply_pending", lambda backend, limit=0: 0)
+
+
+def test_a_lagging_index_neither_counts_nor_titles_a_removed_post(
+    client, world, users, index_lagging
+):
+    assert_visible_before(client, world)  # (the first request built the index)
+    moderate(client, users, world["target"].id, "remove")
+
+    found = api(client, RARE)
+    assert (found["total"], found["results"]) == (0, [])
+    assert api(client, SHARED)["total"] == 1
+    assert RARE not in page(client, "/search", q=SHARED)
+
+
+def test_a_lagging_index_never_shows_an_edited_out_title(client, world, index_lagging):
+    assert RARE in page(client, "/search", q=SHARED)
+    target = world["target"]
+    sign_in(client, world["author"].email)
+    response = post_form(
+        client,
+        f"/posts/{target.id}/edit",
+        {
+            "kind": "experience",
+            "title": f"My week on a new drug and {SHARED}",
+            "body": f"The trial nurse at the clinic switched me from {SHARED} last spring.",
+            "tags": world["tag"].slug,
+        },
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+    sign_out(client)
+
+    assert RARE not in page(client, "/search", q=SHARED)

@@ -183,8 +183,9 @@ class SpellingBudget:
     close?) and ranks close words by how many posts carry them. Capping the carriers at
     SPELLING_CARRIERS keeps every word and the order of all but the commonest (which then tie),
     and 0.5 of the 10 million postings at 100,000 MedQuAD posts. Posts indexed later through
-    the outbox carry all their words, so a word removed with its carriers comes back with new
-    ones.
+    the outbox carry all their words. A word is suggested only while a carrier is live (see
+    LiveCorrector): if every carrier of a common word leaves, the word is not suggested until
+    a post using it is indexed again or the next rebuild; never the other way round.
     """
 
     def __init__(self, carriers: int = SPELLING_CARRIERS) -> None:

@@ -177,6 +177,8 @@ def update_post(
         if post.published_at is not None:
             post.edited_at = utcnow()
     rendered = render_for(editor, title, body)
+    if slugify(title) != slugify(post.title):  # words edited out of a title leave its URL too
+        post.slug = unique_post_slug(title)
     post.kind, post.title, post.body_source, post.tags = kind, title, body, tags
     post.body_html, post.summary = rendered.html, rendered.summary
     post.markup_version = MARKUP_VERSION

@@ -2,7 +2,8 @@
 
 The database is the truth and the index is a cache of published posts only. Views build a
 SearchQuery, call `get_backend(app).search(query)`, load the hits' posts through the visibility
-helpers and ask the backend for body snippets with `highlight_body`.
+helpers and ask the backend for snippets of their current titles and bodies (`highlight_title`,
+`highlight_body`), never the index's copy, which may lag behind an edit.
 """
 
 from __future__ import annotations
@@ -109,6 +110,8 @@ class SearchBackend(Protocol):
     def search(self, query: SearchQuery) -> SearchPage: ...
 
     def highlight_body(self, text: str, query: SearchQuery) -> str: ...
+
+    def highlight_title(self, title: str, query: SearchQuery) -> str: ...
 
     def rebuild(self, docs: Iterable[SearchDocument]) -> int: ...
 

@@ -7,6 +7,12 @@ synonym list, always passed as bound parameters. Relevance ranks a bounded candi
 first matches plus the title matches) with ts_rank, totals are exact up to EXACT_COUNT_UP_TO
 and extrapolated beyond, and "did you mean" looks words up with pg_trgm.
 
+"Did you mean" offers only words of the indexed (published) posts, at once: each document row
+keeps its words, and search_words counts, for each word, the documents holding it. The code
+that writes or deletes a document row moves those counts in the same statement batch and
+transaction (with the outbox, the one that deletes the outbox rows), and a word whose count
+reaches zero is deleted there, so a removed post or a word edited out is never suggested.
+
 Writing: `index` and `remove` run in their own transaction, or in the caller's (the outbox binds
 its session's connection with `writing_in`, so index writes and the outbox-row delete commit
 together). Rebuilding: new tables are filled and indexed beside the old ones and swapped in by
@@ -64,7 +70,7 @@ from app.search.whoosh_backend import (
 )
 
 # Bump when the tables or the analysis change: check() then reports the index as unusable.
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 DOCUMENTS = "search_documents"
 WORDS = "search_words"
 STATE = "search_state"
@@ -130,6 +136,7 @@ def table_statements(suffix: str = "") -> list[str]:
             published_at timestamp with time zone NOT NULL,
             title_tsv tsvector NOT NULL,
             tsv tsvector NOT NULL,
+            words text[] NOT NULL,
             CONSTRAINT pk_{documents} PRIMARY KEY (post_id)
         )""",
         f"""CREATE TABLE IF NOT EXISTS {words} (
@@ -260,6 +267,7 @@ def document_row(doc: SearchDocument) -> dict[str, object]:
         "published_at": doc.published_at,
         "title_tsv": title_tsv,
         "tsv": f"{vector.literal()} {filters}",
+        "words": sorted(document_words(doc)),
     }
 
 
@@ -529,18 +537,18 @@ ORDER BY page.published_at DESC, page.post_id DESC"""
 
 @lru_cache(maxsize=4)
 def upsert_statements(suffix: str) -> tuple[sa.TextClause, sa.TextClause]:
-    """Insert-or-replace of documents, and insert-or-count of words, in the live or staging
-    tables."""
+    """Insert-or-replace of documents, and insert-or-count of words (counts change by the
+    given amounts), in the live or staging tables."""
     documents, words = f"{DOCUMENTS}{suffix}", f"{WORDS}{suffix}"
     return sa.text(
         f"""INSERT INTO {documents} (post_id, title, tags, kind, author_role, author_username,
-            published_at, title_tsv, tsv)
+            published_at, title_tsv, tsv, words)
         VALUES (:post_id, :title, :tags, :kind, :author_role, :author_username, :published_at,
-            CAST(:title_tsv AS tsvector), CAST(:tsv AS tsvector))
+            CAST(:title_tsv AS tsvector), CAST(:tsv AS tsvector), CAST(:words AS text[]))
         ON CONFLICT (post_id) DO UPDATE SET title = EXCLUDED.title, tags = EXCLUDED.tags,
             kind = EXCLUDED.kind, author_role = EXCLUDED.author_role,
             author_username = EXCLUDED.author_username, published_at = EXCLUDED.published_at,
-            title_tsv = EXCLUDED.title_tsv, tsv = EXCLUDED.tsv"""
+            title_tsv = EXCLUDED.title_tsv, tsv = EXCLUDED.tsv, words = EXCLUDED.words"""
     ), sa.text(
         f"""INSERT INTO {words} (word, lexeme, posts)
         SELECT * FROM unnest(CAST(:words AS text[]), CAST(:lexemes AS text[]),
@@ -550,22 +558,30 @@ def upsert_statements(suffix: str) -> tuple[sa.TextClause, sa.TextClause]:
 
 
 COUNT_DOCUMENTS = sa.text(f"SELECT count(*) FROM {DOCUMENTS}")
-KNOWN_WORDS = sa.text(f"SELECT word FROM {WORDS} WHERE word = ANY(CAST(:words AS text[]))")
+KNOWN_WORDS = sa.text(
+    f"SELECT word FROM {WORDS} WHERE word = ANY(CAST(:words AS text[])) AND posts > 0"
+)
 
 CLOSE_WORDS = sa.text(
     f"""SELECT asked.word, close.word, close.posts
     FROM unnest(CAST(:words AS text[])) AS asked(word)
     CROSS JOIN LATERAL (
         SELECT word, posts FROM {WORDS}
-        WHERE word % asked.word AND left(word, 1) = left(asked.word, 1)
+        WHERE word % asked.word AND left(word, 1) = left(asked.word, 1) AND posts > 0
         ORDER BY similarity(word, asked.word) DESC
         LIMIT {SUGGESTION_CANDIDATES}
     ) AS close"""
 )
 
-UNUSED_WORDS = sa.text(
-    f"""DELETE FROM {WORDS} AS w WHERE NOT EXISTS (
-        SELECT 1 FROM {DOCUMENTS} AS d WHERE d.tsv @@ plainto_tsquery('simple', w.lexeme))"""
+# The counts recomputed from the documents' own word lists (they are kept live; this repairs).
+RECOUNT_WORDS = sa.text(
+    f"""WITH counted AS MATERIALIZED (
+        SELECT word, count(*) AS posts FROM {DOCUMENTS}, unnest(words) AS word GROUP BY word
+    ), unused AS (
+        DELETE FROM {WORDS} AS w WHERE NOT EXISTS (SELECT 1 FROM counted WHERE word = w.word)
+    )
+    UPDATE {WORDS} AS w SET posts = counted.posts FROM counted
+    WHERE counted.word = w.word AND counted.posts <> w.posts"""
 )
 
 
@@ -664,6 +680,10 @@ class PostgresBackend:
         plan = self._current_vocabulary().planner.plan(clean_query_text(query.text))
         return highlight_body(text, plan.highlight_terms)
 
+    def highlight_title(self, title: str, query: SearchQuery) -> str:
+        plan = self._current_vocabulary().planner.plan(clean_query_text(query.text))
+        return highlight_title(title, plan.highlight_terms)
+
     def doc_count(self) -> int:
         return self._read(lambda connection: connection.scalar(COUNT_DOCUMENTS))
 
@@ -751,10 +771,7 @@ class PostgresBackend:
             return
         with self._writing() as connection:
             self._require_built(connection)
-            connection.execute(
-                sa.text(f"DELETE FROM {DOCUMENTS} WHERE post_id = ANY(CAST(:ids AS integer[]))"),
-                {"ids": ids},
-            )
+            delete_documents(connection, ids)
 
     def rebuild(self, docs: Iterable[SearchDocument]) -> int:
         """Fill and index new tables beside the old ones, then swap them in; returns the count."""
@@ -791,11 +808,11 @@ class PostgresBackend:
         return False
 
     def compact(self) -> None:
-        """Forget words no post uses any more (after an erasure), and vacuum the tables."""
+        """Recount the words from the documents, and vacuum the tables (after an erasure)."""
         with self._writing() as connection:
             self._require_built(connection)
             connection.execute(sa.text("SET LOCAL statement_timeout = 0"))
-            connection.execute(UNUSED_WORDS)
+            connection.execute(RECOUNT_WORDS)
         if self._bound.get() is None:
             with self._guarded():
                 autocommit = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
@@ -912,20 +929,57 @@ def create_schema(connection: Connection) -> None:
 
 
 def write_documents(connection: Connection, docs: list[SearchDocument], suffix: str = "") -> None:
-    """Upsert documents and count their words; sorted, so two writers lock rows in one order."""
+    """Upsert documents and move their words' counts from the rows they replace to the new
+    ones; sorted, so two writers lock rows in one order."""
     docs = sorted(docs, key=lambda doc: doc.post_id)
-    upsert_documents, upsert_words = upsert_statements(suffix)
-    connection.execute(upsert_documents, [document_row(doc) for doc in docs])
-    counts = Counter(word for doc in docs for word in document_words(doc))
-    words = sorted(counts)
+    rows = [document_row(doc) for doc in docs]
+    replaced = connection.execute(
+        sa.text(
+            f"SELECT words FROM {DOCUMENTS}{suffix} "
+            "WHERE post_id = ANY(CAST(:ids AS integer[])) ORDER BY post_id FOR UPDATE"
+        ),
+        {"ids": [row["post_id"] for row in rows]},
+    ).scalars()
+    counts = Counter(word for row in rows for word in row["words"])
+    counts.subtract(word for words in replaced for word in words)
+    connection.execute(upsert_statements(suffix)[0], rows)
+    count_words(connection, counts, suffix)
+
+
+def delete_documents(connection: Connection, post_ids: list[int]) -> None:
+    """Delete documents, and take their words off the counts."""
+    gone = connection.execute(
+        sa.text(
+            f"DELETE FROM {DOCUMENTS} WHERE post_id = ANY(CAST(:ids AS integer[])) RETURNING words"
+        ),
+        {"ids": post_ids},
+    ).scalars()
+    counts: Counter[str] = Counter()
+    counts.subtract(word for words in gone for word in words)
+    count_words(connection, counts, "")
+
+
+def count_words(connection: Connection, changes: Counter[str], suffix: str) -> None:
+    """Add each word's change to its count; words no document holds any more are deleted."""
+    words = sorted(word for word, change in changes.items() if change)
+    if not words:
+        return
     connection.execute(
-        upsert_words,
+        upsert_statements(suffix)[1],
         {
             "words": words,
             "lexemes": [stem(word) for word in words],
-            "counts": [counts[word] for word in words],
+            "counts": [changes[word] for word in words],
         },
     )
+    if any(changes[word] < 0 for word in words):
+        connection.execute(
+            sa.text(
+                f"DELETE FROM {WORDS}{suffix} "
+                "WHERE word = ANY(CAST(:words AS text[])) AND posts <= 0"
+            ),
+            {"words": [word for word in words if changes[word] < 0]},
+        )
 
 
 def worth_correcting(word: str) -> bool:

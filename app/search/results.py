@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from flask import current_app
-from markupsafe import Markup, escape
+from markupsafe import Markup
 from sqlalchemy import select
 
 from app.content import plain_text
@@ -86,7 +86,8 @@ def _whole_number(raw: str, name: str, low: int, high: int) -> int:
 
 
 def search(query: SearchQuery) -> SearchResults:
-    """Run the search; posts that are no longer published are dropped, never shown."""
+    """Run the search; posts that are no longer published are dropped, never shown or counted,
+    and titles and snippets come from the posts as they are now (the index may lag behind)."""
     if not query.text:
         return SearchResults(query=query)
     backend = get_backend(current_app)
@@ -100,14 +101,14 @@ def search(query: SearchQuery) -> SearchResults:
         rows.append(
             ResultRow(
                 post=post,
-                title_html=Markup(hit.highlights.get("title") or escape(post.title)),
+                title_html=Markup(backend.highlight_title(post.title, query)),
                 snippet_html=Markup(backend.highlight_body(plain_text(post.body_html), query)),
             )
         )
     return SearchResults(
         query=query,
         rows=rows,
-        total=page.total,
+        total=max(0, page.total - (len(page.hits) - len(rows))),
         suggestion=page.suggestion,
         relaxed=page.relaxed,
         total_is_estimate=page.total_is_estimate,

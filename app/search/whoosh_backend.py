@@ -43,6 +43,7 @@ from whoosh.index import EmptyIndexError, FileIndex, LockError
 from whoosh.query import And, AndNot, Every, Or, Phrase, Query, Term
 from whoosh.reading import SegmentReader
 from whoosh.searching import Searcher
+from whoosh.spelling import ReaderCorrector
 from whoosh.writing import IndexWriter
 
 from app.search import (
@@ -182,8 +183,9 @@ class SpellingBudget:
     close?) and ranks close words by how many posts carry them. Capping the carriers at
     SPELLING_CARRIERS keeps every word and the order of all but the commonest (which then tie),
     and 0.5 of the 10 million postings at 100,000 MedQuAD posts. Posts indexed later through
-    the outbox carry all their words, so a word removed with its carriers comes back with new
-    ones.
+    the outbox carry all their words. A word is suggested only while a carrier is live (see
+    LiveCorrector): if every carrier of a common word leaves, the word is not suggested until
+    a post using it is indexed again or the next rebuild; never the other way round.
     """
 
     def __init__(self, carriers: int = SPELLING_CARRIERS) -> None:
@@ -558,6 +560,10 @@ class WhooshBackend:
         plan = self._current_vocabulary().planner.plan(clean_query_text(query.text))
         return highlight_body(text, plan.highlight_terms)
 
+    def highlight_title(self, title: str, query: SearchQuery) -> str:
+        plan = self._current_vocabulary().planner.plan(clean_query_text(query.text))
+        return highlight_title(title, plan.highlight_terms)
+
     def doc_count(self) -> int:
         return self._with_searcher(lambda searcher: searcher.doc_count())
 
@@ -687,10 +693,10 @@ class WhooshBackend:
     def _suggest(self, searcher: Searcher, plan: QueryPlan, text: str) -> str | None:
         vocabulary = self._current_vocabulary()
         reader = searcher.reader()
-        corrector = reader.corrector("spelling")
+        corrector = LiveCorrector(reader, "spelling", reader.schema["spelling"])
         replacements: list[tuple[int, int, str]] = []
         for start, end, word in plan.spelling_words:
-            if not _worth_correcting(word) or ("spelling", word) in reader:
+            if not _worth_correcting(word) or has_live_postings(reader, "spelling", word):
                 continue
             if word in vocabulary.synonym_words:
                 continue
@@ -1088,6 +1094,30 @@ def filter_query(query: SearchQuery) -> Query | None:
     if not terms:
         return None
     return terms[0] if len(terms) == 1 else And(terms)
+
+
+class LiveCorrector(ReaderCorrector):
+    """Whoosh's corrector over the words that a document not deleted still holds.
+
+    Whoosh keeps a deleted (removed, hidden, erased or re-indexed) document's words in its
+    segment's term list until the segment is merged; a word offered as "did you mean" must be
+    in a post that is published now. Only searches that look for a suggestion pay for the check.
+    """
+
+    def _suggestions(self, text: str, maxdist: int, prefix: int) -> Iterator[tuple[float, str]]:
+        for score, word in super()._suggestions(text, maxdist, prefix):
+            if has_live_postings(self.reader, self.fieldname, word):
+                yield score, word
+
+
+def has_live_postings(reader, fieldname: str, word: str) -> bool:
+    """True if a document that is not deleted holds the word in the field."""
+    for leaf, _ in reader.leaf_readers():
+        if (fieldname, word) not in leaf:
+            continue
+        if not leaf.has_deletions() or leaf.postings(fieldname, word).is_active():
+            return True
+    return False
 
 
 def _worth_correcting(word: str) -> bool:

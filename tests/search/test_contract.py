@@ -375,6 +375,49 @@ def test_no_suggestion_when_the_words_are_known(backend):
     assert backend.search(SearchQuery("azathioprine roses")).suggestion is None
 
 
+# "Did you mean" offers words of the posts indexed now, whatever the index still keeps
+
+
+@pytest.mark.parametrize("first", ["rebuild", "index"])
+def test_a_removed_post_takes_its_words_out_of_suggestions_at_once(backend, first):
+    written = [doc(1, "Zanzibarian clinic", "Staff names."), doc(2, "Nausea", "Mornings.")]
+    backend.rebuild(written) if first == "rebuild" else backend.index(written)
+    assert backend.search(SearchQuery("zanzibarean")).suggestion == "zanzibarian"
+
+    backend.remove([1])
+
+    assert backend.search(SearchQuery("zanzibarean")).suggestion is None
+    assert backend.search(SearchQuery("zanzibarian")).total == 0
+
+
+def test_an_edit_that_drops_a_word_drops_its_suggestion(backend):
+    backend.index([doc(1, "Zanzibarian clinic", "Staff names.")])
+    backend.index([doc(1, "Zanzibarian clinic", "Staff names.")])  # indexed again, unchanged
+
+    backend.index([doc(1, "A clinic", "No names.")])
+
+    assert backend.search(SearchQuery("zanzibarean")).suggestion is None
+    assert backend.search(SearchQuery("clinc")).suggestion == "clinic"
+
+
+def test_a_word_is_suggested_while_any_indexed_post_uses_it(backend):
+    backend.index([doc(1, "Zanzibarian clinic"), doc(2, "Zanzibarian tea"), doc(3, "Roses")])
+    backend.index([doc(1, "Zanzibarian clinic")])
+
+    backend.remove([1])
+    assert backend.search(SearchQuery("zanzibarean")).suggestion == "zanzibarian"
+    backend.index([doc(2, "Green tea")])
+    assert backend.search(SearchQuery("zanzibarean")).suggestion is None
+
+
+def test_a_typed_word_only_a_removed_post_used_is_corrected_to_a_live_one(backend):
+    backend.index([doc(1, "Hepatitus typo in a title"), doc(2, "Autoimmune hepatitis")])
+
+    backend.remove([1])
+
+    assert backend.search(SearchQuery("hepatitus")).suggestion == "hepatitis"
+
+
 # Hostile input
 
 
@@ -457,6 +500,17 @@ def test_title_without_a_matching_word_is_returned_escaped(backend):
     title = backend.search(SearchQuery("azathioprine")).hits[0].highlights["title"]
 
     assert title == "A &lt;i&gt;note&lt;/i&gt;"
+
+
+def test_titles_are_highlighted_as_given_not_as_the_index_keeps_them(backend):
+    """Results show a post's current title: the index's copy may lag behind an edit."""
+    backend.index([doc(1, "Zanzibarian clinic and Imuran", "Started in May.")])
+    query = SearchQuery("azathioprine")
+
+    current = backend.highlight_title("<b>Imuran</b> & me", query)
+
+    assert current == "&lt;b&gt;<mark>Imuran</mark>&lt;/b&gt; &amp; me"
+    assert backend.highlight_title("A <i>note</i>", query) == "A &lt;i&gt;note&lt;/i&gt;"
 
 
 def test_body_snippets_mark_matches_escape_html_and_stay_short(backend):

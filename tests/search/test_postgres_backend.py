@@ -3,7 +3,9 @@ running searches, the outbox across nodes, estimates, "did you mean", and the mi
 
 from __future__ import annotations
 
+import random
 import uuid
+from collections import Counter
 
 import pytest
 import sqlalchemy as sa
@@ -136,6 +138,45 @@ def test_rebuilds_keep_word_counts_and_drop_stale_ones(postgres):
         words = dict(connection.execute(sa.text(f"SELECT word, posts FROM {WORDS}")).all())
     assert "zanzibarian" not in words
     assert words["azathioprine"] == 1
+
+
+def word_counts(backend: PostgresBackend) -> dict[str, int]:
+    with backend.engine.connect() as connection:
+        return dict(connection.execute(sa.text(f"SELECT word, posts FROM {WORDS}")).all())
+
+
+def test_word_counts_follow_every_edit_and_removal(postgres):
+    """search_words holds, for each word, the number of indexed posts using it: never a word
+    no post uses, whatever order posts are indexed, edited, indexed again and removed in."""
+    vocabulary = ["zanzibarian", "clinic", "roses", "tablets", "nausea", "mornings"]
+    rng = random.Random(19)
+    indexed: dict[int, set[str]] = {}
+    postgres.rebuild([doc(1, "zanzibarian clinic"), doc(2, "roses nausea")])
+    indexed.update({1: {"zanzibarian", "clinic"}, 2: {"roses", "nausea"}})
+    for _ in range(60):
+        post_id = rng.randint(1, 6)
+        if rng.random() < 0.3:
+            postgres.remove([post_id])
+            indexed.pop(post_id, None)
+        else:
+            words = set(rng.sample(vocabulary, 3))
+            postgres.index([doc(post_id, " ".join(sorted(words)))])
+            indexed[post_id] = words
+        expected = Counter(word for words in indexed.values() for word in words)
+        assert word_counts(postgres) == expected
+
+    postgres.compact()
+    assert word_counts(postgres) == Counter(w for words in indexed.values() for w in words)
+
+
+def test_compact_repairs_counts_that_went_wrong(postgres):
+    postgres.rebuild([doc(1, "Azathioprine", "zanzibarian story"), doc(2, "Azathioprine")])
+    run_sql(postgres, f"UPDATE {WORDS} SET posts = 7")
+    run_sql(postgres, f"INSERT INTO {WORDS} VALUES ('orphanword', 'orphanword', 3)")
+
+    postgres.compact()
+
+    assert word_counts(postgres) == {"azathioprine": 2, "zanzibarian": 1, "story": 1}
 
 
 def test_compact_forgets_the_words_of_removed_posts(postgres):

@@ -5,7 +5,7 @@ from wtforms import BooleanField, EmailField, HiddenField, PasswordField, String
 from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
 
 from app.auth.passwords import MAX_LENGTH, MIN_LENGTH
-from app.auth.services import username_problem
+from app.auth.registration import new_handle_problem
 
 
 def strip_and_lower(value: str | None) -> str | None:
@@ -51,7 +51,7 @@ class RegisterForm(FlaskForm):
     )
 
     def validate_username(self, field) -> None:
-        if problem := username_problem(field.data or ""):
+        if problem := new_handle_problem((field.data or "").strip().lower()):
             raise ValidationError(problem)
 
 

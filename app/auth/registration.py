@@ -40,6 +40,7 @@ from app.extensions import db
 from app.links import site_url_for
 from app.mail import send_mail
 from app.models import PendingRegistration, User
+from app.moderation.gate import impersonation_problem
 
 TOKEN_LIFETIME = timedelta(hours=24)
 LINK_INVALID = "This link has expired or was already used."
@@ -73,12 +74,17 @@ If it was not you, you can ignore this message.
 """
 
 
+def new_handle_problem(handle: str) -> str | None:
+    """The rules for a handle a member chooses, as for a handle change on the profile."""
+    return username_problem(handle) or impersonation_problem(handle)
+
+
 def start(*, email: str, username: str, consented: bool) -> None:
     """Send the address a confirmation link, or a note if it has an account; the caller
     answers the same either way. Raises AccountError for the handle or consent."""
     email = normalize_email(email)
     username = username.strip().lower()
-    if problem := username_problem(username):
+    if problem := new_handle_problem(username):
         raise AccountError("username", problem)
     if not consented:
         raise AccountError("consent", "We need your consent to store health information.")
@@ -166,7 +172,7 @@ def chosen_handle(pending: PendingRegistration, replacement: str | None) -> str:
     """The handle the account gets: a replacement typed on the link's page, or the one the
     registration chose; AccountError("username") when it cannot be used."""
     handle = (replacement or "").strip().lower() or pending.username
-    if problem := username_problem(handle):
+    if problem := new_handle_problem(handle):
         raise AccountError("username", problem)
     if username_taken(handle):
         raise AccountError("username", HANDLE_TAKEN)

@@ -53,6 +53,14 @@ def register(client, email: str, username: str):
     )
 
 
+@pytest.mark.parametrize("handle", ["head-moderator", "the-admin", "m0d3rator", "verified_nurse"])
+def test_a_new_handle_cannot_pose_as_a_role(client, app, handle):
+    response = register(client, "poser@example.org", handle)
+    assert response.status_code == 400
+    assert "could be taken for a badge or a role" in text(response)
+    assert take_mails(app) == []
+
+
 # --- Handles of silent members ------------------------------------------------------------------
 
 

@@ -171,6 +171,24 @@ def app(tmp_path):
         db.engine.dispose()
 
 
+def app_with(tmp_path, **settings):
+    """A fresh app and database with these settings, each request isolated as on a server."""
+    app = create_app(test_config(tmp_path, **settings))
+    app.test_client_class = RequestIsolatedClient
+    with app.app_context():
+        db.create_all()
+        yield app
+        db.session.remove()
+        close_backend(app)
+        db.engine.dispose()
+
+
+@pytest.fixture
+def limited_app(tmp_path):
+    """The app with its rate limits on (test_config turns them off)."""
+    yield from app_with(tmp_path, RATELIMIT_ENABLED=True)
+
+
 class RequestIsolatedClient(FlaskClient):
     """Each request gets its own app context, `g` and database session, as on a server.
 

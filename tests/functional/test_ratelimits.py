@@ -2,24 +2,14 @@
 
 import pytest
 
-from app import create_app
-from app.extensions import db
-from app.search import close_backend
-from tests.conftest import RequestIsolatedClient, make_user, test_config
+from tests.conftest import make_user
 from tests.helpers import PASSWORD, csrf_from
 
 
 @pytest.fixture
-def limited_app(tmp_path):
-    app = create_app(test_config(tmp_path, RATELIMIT_ENABLED=True))
-    app.test_client_class = RequestIsolatedClient
-    with app.app_context():
-        db.create_all()
-        make_user("limited")
-        yield app
-        db.session.remove()
-        close_backend(app)
-        db.engine.dispose()
+def limited_app(limited_app):
+    make_user("limited")
+    return limited_app
 
 
 def attempt_sign_in(client, email, headers=None, address="127.0.0.1"):

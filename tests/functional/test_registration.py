@@ -9,15 +9,13 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from app import create_app
 from app.auth import registration
 from app.auth.passwords import verify_password
 from app.auth.services import create_account
 from app.db import utcnow
 from app.extensions import db
 from app.models import PendingRegistration, User
-from app.search import close_backend
-from tests.conftest import RequestIsolatedClient, make_user, test_config
+from tests.conftest import make_user
 from tests.helpers import (
     PASSWORD,
     choose_password,
@@ -384,18 +382,6 @@ def test_a_taken_handle_is_reported_the_same_whether_or_not_the_address_is_taken
     assert "That handle is taken" in pages[0]
     assert pages[0].replace("nobody@", "other@") == pages[1]
     assert count(PendingRegistration) == 0 and take_mails(app) == []
-
-
-@pytest.fixture
-def limited_app(tmp_path):
-    app = create_app(test_config(tmp_path, RATELIMIT_ENABLED=True))
-    app.test_client_class = RequestIsolatedClient
-    with app.app_context():
-        db.create_all()
-        yield app
-        db.session.remove()
-        close_backend(app)
-        db.engine.dispose()
 
 
 def test_one_address_gets_at_most_three_messages_an_hour(limited_app):

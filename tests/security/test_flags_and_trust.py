@@ -22,8 +22,7 @@ from app import create_app
 from app.extensions import db
 from app.models import Comment, Flag, Post, User
 from app.moderation import service
-from app.search import close_backend
-from tests.conftest import RequestIsolatedClient, make_user, postgres_server, test_config
+from tests.conftest import make_user, postgres_server, test_config
 from tests.helpers import csrf_from, make_post, make_tag, post_form, sign_in, sign_out
 from tests.migrating import upgrade
 
@@ -173,18 +172,6 @@ def test_a_member_whose_flags_keep_being_dismissed_no_longer_hides_things(app, c
     as_member(client, users["moderator"])
     queue = text(client.get("/moderation/"))
     assert "@serialflagger" in queue and "4 dismissed" in queue
-
-
-@pytest.fixture
-def limited_app(tmp_path):
-    app = create_app(test_config(tmp_path, RATELIMIT_ENABLED=True))
-    app.test_client_class = RequestIsolatedClient
-    with app.app_context():
-        db.create_all()
-        yield app
-        db.session.remove()
-        close_backend(app)
-        db.engine.dispose()
 
 
 def flag_from(client, item, address: str, comment: bool = False):

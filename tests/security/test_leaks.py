@@ -293,18 +293,6 @@ def test_an_smtp_server_that_is_down_changes_no_answer(tmp_path, caplog):
 # --- Helpful, follow and bookmark: rate limits and the page cache ---------------------------------
 
 
-@pytest.fixture
-def limited_app(tmp_path):
-    app = create_app(test_config(tmp_path, RATELIMIT_ENABLED=True))
-    app.test_client_class = RequestIsolatedClient
-    with app.app_context():
-        db.create_all()
-        yield app
-        db.session.remove()
-        close_backend(app)
-        db.engine.dispose()
-
-
 def press(client, url: str):
     token = csrf_from(text(client.get("/me/saved")))
     return client.post(url, data={"csrf_token": token})

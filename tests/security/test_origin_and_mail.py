@@ -14,11 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from app import create_app
 from app.config import ConfigError, build_config
-from app.extensions import db
-from app.search import close_backend
-from tests.conftest import RequestIsolatedClient, make_user, test_config
+from tests.conftest import app_with, make_user
 from tests.helpers import csrf_from, take_mails
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -40,15 +37,9 @@ def proxied_site(tmp_path):
 
 
 def running_app(tmp_path, **settings):
-    app = create_app(test_config(tmp_path, **settings))
-    app.test_client_class = RequestIsolatedClient
-    with app.app_context():
-        db.create_all()
+    for app in app_with(tmp_path, **settings):
         make_user("victim")
         yield app
-        db.session.remove()
-        close_backend(app)
-        db.engine.dispose()
 
 
 MAILING_FORMS = {

@@ -14,12 +14,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from app import create_app
 from app.db import utcnow
 from app.extensions import db
 from app.models import ModerationEvent, Notification, Post, ProfileChange, User
-from app.search import close_backend
-from tests.conftest import RequestIsolatedClient, make_user, test_config
+from tests.conftest import RequestIsolatedClient, make_user
 from tests.helpers import PASSWORD, csrf_from, make_post, post_form, sign_in, sign_out
 
 EMAIL_BIO = "Write to me at jane.doe@example.com about azathioprine."
@@ -283,16 +281,9 @@ def test_handles_that_impersonate_a_role_are_refused(client, pat, handle):
 
 
 @pytest.fixture
-def limited_app(tmp_path):
-    app = create_app(test_config(tmp_path, RATELIMIT_ENABLED=True))
-    app.test_client_class = RequestIsolatedClient
-    with app.app_context():
-        db.create_all()
-        make_user("limited")
-        yield app
-        db.session.remove()
-        close_backend(app)
-        db.engine.dispose()
+def limited_app(limited_app):
+    make_user("limited")
+    return limited_app
 
 
 def test_profile_edits_are_rate_limited_per_member(limited_app):

@@ -80,12 +80,13 @@ test: install browser-deps node-deps service-deps lint
 	$(BIN)/python -m pytest
 	TEST_DATABASE=postgres $(BIN)/python -m pytest tests/functional tests/api tests/search tests/security
 
+# BASELINE=REV also measures a git revision's moderation paths in the same run, for comparison.
 bench: install service-deps
 	@if ! command -v wrk >/dev/null; then \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; \
 	fi
 	$(BIN)/python bench/pages.py
-	$(BIN)/python bench/moderation.py
+	$(BIN)/python bench/moderation.py $(if $(BASELINE),--baseline $(BASELINE))
 	$(BIN)/python bench/screening.py
 	$(BIN)/python bench/search.py
 	$(BIN)/python bench/search_api.py

@@ -69,7 +69,7 @@ def build_app(workdir: Path):
             "SECRET_KEY": secrets.token_hex(32),
             "PAGE_CACHE": "off",
             "RATELIMIT_ENABLED": "off",
-            "SITE_URL": "http://127.0.0.1:5000",
+            "SITE_URL": "http://localhost",  # the test client's Host
         }
     )
     from flask_migrate import upgrade

@@ -9,15 +9,28 @@ WORKERS ?= 2
 # Every emailed link starts with it (README, "Configuration"); a deployment sets its own.
 SITE_URL ?= http://127.0.0.1:$(PORT)
 
-.PHONY: run test lint bench audit install browser-deps node-deps service-deps serve clean
+.PHONY: run test lint bench audit install lock browser-deps node-deps service-deps serve clean
 
-$(STAMP): pyproject.toml
+# Exact versions with hashes from requirements.lock (`make lock` refreshes it), then the project
+# itself, built with the locked setuptools.
+$(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
 install: $(STAMP)
+
+# Resolves pyproject.toml's dependencies (with the postgres and dev extras) to exact versions
+# with hashes; pip-tools lives in a virtualenv of its own.
+LOCK_VENV := .venv-lock
+lock:
+	test -x $(LOCK_VENV)/bin/pip-compile || \
+	  ($(PYTHON) -m venv $(LOCK_VENV) && $(LOCK_VENV)/bin/python -m pip install --quiet pip-tools)
+	$(LOCK_VENV)/bin/pip-compile --quiet --upgrade --extra postgres --extra dev \
+	  --build-deps-for editable --generate-hashes --allow-unsafe --strip-extras \
+	  --no-emit-index-url --no-emit-find-links --output-file requirements.lock pyproject.toml
+	sed -i 's|^#    pip-compile .*|#    make lock|' requirements.lock
 
 run: install
 	$(FLASK) db upgrade
@@ -94,7 +107,7 @@ bench: install service-deps
 	$(BIN)/python bench/deployment.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(LOCK_VENV) .pytest_cache .ruff_cache
 
 # Known vulnerabilities in the installed versions, from PyPI's advisory data (pip-audit lives in
 # a virtualenv of its own so that it never changes the project's). --strict fails when a

@@ -23,6 +23,7 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
+from bench import medquad  # noqa: E402
 from bench.pages import (  # noqa: E402
     WRK_PERCENTILES_LUA,
     BenchError,
@@ -80,7 +81,10 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         "--rounds", type=int, default=3, help="turns per page and site; the median is reported"
     )
-    return parser.parse_args()
+    medquad.add_option(parser)
+    args = parser.parse_args()
+    medquad.use(args.medquad)
+    return args
 
 
 def flask(env: dict[str, str], *args: str, timeout: int = 3600) -> str:

@@ -74,7 +74,7 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-# The whole suite on SQLite + Whoosh, then the functional, API and search suites again on
+# The whole suite on SQLite + Whoosh, then the functional, API, search and security suites on
 # PostgreSQL with its search backend (docs/design.md, "One machine, then many").
 test: install browser-deps node-deps service-deps lint
 	$(BIN)/python -m pytest

@@ -1,6 +1,6 @@
 """SQLite + Whoosh against PostgreSQL + its search, side by side: throughput of the main pages
 and of search with the page cache off, and the server CPU each request costs, from which a
-capacity model follows (README, "Deployment").
+capacity model follows (docs/operations.md, "Capacity model").
 
 Run: `.venv/bin/python bench/deployment.py [--posts 100000] [--seconds 8] [--rounds 3]
 [--data DIR]`. The same site is built once on SQLite (demo + MedQuAD posts), copied to a

@@ -87,8 +87,8 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-# The whole suite on SQLite + Whoosh, then the functional, API and search suites again on
-# PostgreSQL with its search backend (DESIGN.md section 8).
+# The whole suite on SQLite + Whoosh, then the functional, API, search and security suites on
+# PostgreSQL with its search backend (docs/design.md, "One machine, then many").
 test: install browser-deps node-deps service-deps lint
 	$(BIN)/python -m pytest
 	TEST_DATABASE=postgres $(BIN)/python -m pytest tests/functional tests/api tests/search tests/security

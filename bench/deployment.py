@@ -1,6 +1,6 @@
 """SQLite + Whoosh against PostgreSQL + its search, side by side: throughput of the main pages
 and of search with the page cache off, and the server CPU each request costs, from which a
-capacity model follows (README, "Deployment").
+capacity model follows (docs/operations.md, "Capacity model").
 
 Run: `.venv/bin/python bench/deployment.py [--posts 100000] [--seconds 8] [--rounds 3]
 [--data DIR]`. The same site is built once on SQLite (demo + MedQuAD posts), copied to a
@@ -23,6 +23,7 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
+from bench import medquad  # noqa: E402
 from bench.pages import (  # noqa: E402
     WRK_PERCENTILES_LUA,
     BenchError,
@@ -80,7 +81,10 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         "--rounds", type=int, default=3, help="turns per page and site; the median is reported"
     )
-    return parser.parse_args()
+    medquad.add_option(parser)
+    args = parser.parse_args()
+    medquad.use(args.medquad)
+    return args
 
 
 def flask(env: dict[str, str], *args: str, timeout: int = 3600) -> str:

@@ -1,24 +1,49 @@
-"""Real consumer-health text from ../shared/data/medquad, as posts to import or index."""
+"""Real consumer-health text from the MedQuAD corpus, as posts to import or index.
+
+The corpus is not part of the repository. Benchmarks that use it take `--medquad PATH`
+(default: the team's reference data beside the checkout, ../shared/data/medquad/).
+"""
 
 from __future__ import annotations
 
+import argparse
 import gzip
 import json
+import os
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-MEDQUAD = REPO_ROOT.parent / "shared" / "data" / "medquad" / "medquad_answered.jsonl.gz"
+DEFAULT_MEDQUAD = REPO_ROOT.parent / "shared" / "data" / "medquad" / "medquad_answered.jsonl.gz"
+# The chosen path travels in the environment, so the processes a benchmark starts read it too.
+MEDQUAD_ENV = "BENCH_MEDQUAD"
 KINDS = ("question", "experience", "article")
 
 
-def records(path: Path = MEDQUAD) -> list[dict]:
+def add_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--medquad",
+        type=Path,
+        default=medquad_path(),
+        metavar="PATH",
+        help="medquad_answered.jsonl.gz (default: %(default)s)",
+    )
+
+
+def use(path: Path) -> None:
+    """Read MedQuAD from `path` here and in every process started from now on."""
+    os.environ[MEDQUAD_ENV] = str(path.resolve())
+
+
+def medquad_path() -> Path:
+    return Path(os.environ.get(MEDQUAD_ENV) or DEFAULT_MEDQUAD)
+
+
+def records(path: Path | None = None) -> list[dict]:
+    path = path or medquad_path()
     if not path.exists():
-        raise SystemExit(
-            f"MedQuAD data not found at {path} (the shared folder beside the repository); "
-            "give its path with --data."
-        )
+        raise SystemExit(f"MedQuAD data not found at {path}; give its path with --medquad PATH.")
     with gzip.open(path, "rt", encoding="utf-8") as handle:
         return [json.loads(line) for line in handle]
 

@@ -28,6 +28,7 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
+from bench import medquad  # noqa: E402
 from bench.medquad import posts as medquad_posts  # noqa: E402
 from bench.medquad import records as medquad_records  # noqa: E402
 
@@ -307,7 +308,9 @@ def main() -> None:
     parser.add_argument("--clock", choices=sorted(CLOCKS), default="wall")
     parser.add_argument("--code-root", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--json", type=Path, help=argparse.SUPPRESS)
+    medquad.add_option(parser)
     args = parser.parse_args()
+    medquad.use(args.medquad)
     global clock
     clock = CLOCKS[args.clock]
     if args.baseline:

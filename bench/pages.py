@@ -134,6 +134,9 @@ class PageSummary:
 
 
 def parse_args() -> argparse.Namespace:
+    sys.path.insert(0, str(REPO_ROOT))
+    from bench import medquad
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=positive_int, default=8, help="wrk duration per run")
     parser.add_argument("--rounds", type=positive_int, default=2, help="interleaved rounds")
@@ -154,7 +157,10 @@ def parse_args() -> argparse.Namespace:
         type=Path,
         help="an earlier results file (a copy of bench/results/pages.json) to compare with",
     )
-    return parser.parse_args()
+    medquad.add_option(parser)
+    args = parser.parse_args()
+    medquad.use(args.medquad)
+    return args
 
 
 def positive_int(text: str) -> int:

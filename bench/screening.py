@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from app.content.render import render_markdown  # noqa: E402
 from app.content.screening import KIND_LABELS, screen_rendered  # noqa: E402
 from bench import screening_before  # noqa: E402
-from bench.medquad import MEDQUAD, records  # noqa: E402
+from bench.medquad import add_option, records  # noqa: E402
 
 TARGET_SHARE = 0.01
 BODY_CHARS = 50_000
@@ -99,12 +99,12 @@ def time_screens(title: str, body: str, runs: int) -> dict[str, list[float]]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--data", type=Path, default=MEDQUAD, help="medquad_answered.jsonl.gz")
+    add_option(parser)
     parser.add_argument("--runs", type=int, default=200, help="timing runs of the long body")
     parser.add_argument("--show", type=int, default=0, help="print the N commonest findings")
     args = parser.parse_args()
 
-    answers = records(args.data)
+    answers = records(args.medquad)
     columns: dict[str, list[list]] = {
         "before (source)": [],
         "now, no link rule": [],

@@ -48,6 +48,7 @@ from whoosh.query import Term  # noqa: E402
 
 from app.search import SearchDocument, SearchQuery, SearchUnavailable  # noqa: E402
 from app.search.whoosh_backend import WhooshBackend  # noqa: E402
+from bench import medquad  # noqa: E402
 from bench.medquad import posts as medquad_posts  # noqa: E402
 
 TAGS = [
@@ -506,7 +507,10 @@ def parse_args() -> argparse.Namespace:
     )
     parser.add_argument("--probe", choices=("ours", "naive"), help=argparse.SUPPRESS)
     parser.add_argument("--index", help=argparse.SUPPRESS)
-    return parser.parse_args()
+    medquad.add_option(parser)
+    args = parser.parse_args()
+    medquad.use(args.medquad)
+    return args
 
 
 if __name__ == "__main__":

@@ -41,6 +41,7 @@ from urllib.parse import urlencode
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
+from bench import medquad  # noqa: E402
 from bench.medquad import posts as medquad_posts  # noqa: E402
 from bench.pages import child_pids, free_port, status_field  # noqa: E402
 from bench.search import query_mix  # noqa: E402
@@ -394,7 +395,9 @@ def main() -> None:
         "--postgres-url",
         help="an already filled and indexed PostgreSQL database to measure instead of a new one",
     )
+    medquad.add_option(parser)
     args = parser.parse_args()
+    medquad.use(args.medquad)
     backends = [name for name in args.backends.split(",") if name]
     if not backends or set(backends) - set(BACKENDS):
         raise SystemExit(f"--backends takes a comma-separated choice of {', '.join(BACKENDS)}")

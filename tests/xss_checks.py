@@ -11,15 +11,13 @@ import re
 from html.parser import HTMLParser
 from pathlib import Path
 
-import pytest
-
 from app.content.render import ALLOWED_ATTRIBUTES, ALLOWED_TAGS
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-CURATED_PAYLOADS = REPO_ROOT / "tests" / "data" / "xss_payloads.jsonl"
-SHARED_XSS = REPO_ROOT.parent / "shared" / "data" / "xss"
-SHARED_PAYLOADS = SHARED_XSS / "payloads.jsonl"
-DOMPURIFY_EXPECT = SHARED_XSS / "dompurify_expect.json"
+TEST_DATA = REPO_ROOT / "tests" / "data"
+CURATED_PAYLOADS = TEST_DATA / "xss_payloads.jsonl"
+FULL_PAYLOADS = TEST_DATA / "xss" / "payloads.jsonl"
+DOMPURIFY_EXPECT = TEST_DATA / "xss" / "dompurify_expect.json"
 
 SAFE_SCHEMES = frozenset({"http", "https", "mailto"})
 # Tags that must never be produced from member content, in any letter case.
@@ -89,18 +87,6 @@ def load_jsonl(path: Path) -> list[dict]:
 
 def curated_payloads() -> list[dict]:
     return load_jsonl(CURATED_PAYLOADS)
-
-
-def require_shared(path: Path) -> Path:
-    """The shared reference data, or a failure (never a skip): CI always has ../shared."""
-    if not path.is_file():
-        pytest.fail(
-            f"{path} is missing. The XSS reference set lives beside the repository in "
-            f"../shared/data/xss/ (see ../shared/data/README.md); CI always has it, so a "
-            f"checkout without it cannot run this test.",
-            pytrace=False,
-        )
-    return path
 
 
 def url_scheme(value: str) -> str | None:

@@ -1,6 +1,6 @@
 """Every payload of the full XSS reference set, in every place member text is shown, in Chromium.
 
-The set is ../shared/data/xss/payloads.jsonl: all 3,357 payloads (tests/data/xss_payloads.jsonl
+The set is tests/data/xss/payloads.jsonl: all 3,357 payloads (tests/data/xss_payloads.jsonl
 holds only a curated 313 of them). Each one is stored as a post body, a reply, a bio, a tag
 introduction, a display name, a post title (with its card summary) and a search query, through
 the service functions the forms call, so the content pipeline runs exactly as in production:
@@ -102,12 +102,11 @@ from tests.conftest import ENVIRONMENT_SETTINGS, test_config
 from tests.helpers import PASSWORD
 from tests.xss_checks import (
     FORBIDDEN_PAGE_TAGS,
-    SHARED_PAYLOADS,
+    FULL_PAYLOADS,
     URL_ATTRIBUTES,
     fragment_problems,
     load_jsonl,
     page_problems,
-    require_shared,
 )
 
 pytestmark = pytest.mark.browser
@@ -524,7 +523,7 @@ def build_site(app, payloads: list[str]) -> Site:
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
-    payloads = [row["payload"] for row in load_jsonl(require_shared(SHARED_PAYLOADS))]
+    payloads = [row["payload"] for row in load_jsonl(FULL_PAYLOADS)]
     assert len(payloads) == FULL_SET_SIZE
     with pytest.MonkeyPatch.context() as patch:
         for name in ENVIRONMENT_SETTINGS:

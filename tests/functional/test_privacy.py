@@ -81,7 +81,7 @@ def index_bytes(app) -> bytes:
     return b"".join(p.read_bytes() for p in folder.rglob("*") if p.is_file())
 
 
-@pytest.mark.sqlite_only  # reads the database file's bytes; see README on erasure in PostgreSQL
+@pytest.mark.sqlite_only  # reads the database file; docs/operations.md: erasure on PostgreSQL
 def test_erasing_an_account_with_its_writing_leaves_no_trace(
     client, member_with_history, users, app
 ):

@@ -1,7 +1,7 @@
 """Hostile markup through sanitize_html and render_markdown comes out inert, and stays put.
 
-The curated payloads (tests/data/xss_payloads.jsonl) run one test each; the full shared set
-(../shared/data/xss/) runs in single loop tests, so the whole module stays at a few seconds.
+The curated payloads (tests/data/xss_payloads.jsonl) run one test each; the full set
+(tests/data/xss/) runs in single loop tests, so the whole module stays at a few seconds.
 """
 
 from __future__ import annotations
@@ -13,11 +13,10 @@ import pytest
 from app.content.render import render_markdown, sanitize_html
 from tests.xss_checks import (
     DOMPURIFY_EXPECT,
-    SHARED_PAYLOADS,
+    FULL_PAYLOADS,
     curated_payloads,
     fragment_problems,
     load_jsonl,
-    require_shared,
     unsafe_url,
     url_scheme,
 )
@@ -189,9 +188,9 @@ def test_url_scheme_reads_urls_as_a_browser_would_and_stricter():
 
 @pytest.fixture(scope="module")
 def full_set() -> list[tuple[dict, str, str]]:
-    """Each payload of the shared set with its sanitize_html and render_markdown output."""
-    rows = load_jsonl(require_shared(SHARED_PAYLOADS))
-    assert len(rows) > 3000, f"{SHARED_PAYLOADS} has only {len(rows)} payloads"
+    """Each payload of the full set with its sanitize_html and render_markdown output."""
+    rows = load_jsonl(FULL_PAYLOADS)
+    assert len(rows) > 3000, f"{FULL_PAYLOADS} has only {len(rows)} payloads"
     return [(row, sanitize_html(row["payload"]), render_markdown(row["payload"])) for row in rows]
 
 
@@ -200,13 +199,13 @@ def describe(failures: list[str], total: int) -> str:
     return f"{len(failures)} of {total} payloads failed; the first {len(failures[:15])}:\n\n{shown}"
 
 
-def test_the_curated_payloads_are_verbatim_rows_of_the_shared_set(full_set):
-    shared = {(row["source"], row["payload"]) for row, _, _ in full_set}
+def test_the_curated_payloads_are_verbatim_rows_of_the_full_set(full_set):
+    full = {(row["source"], row["payload"]) for row, _, _ in full_set}
     copied = [(row["source"], row["payload"]) for row in CURATED]
-    assert [row for row in copied if row not in shared] == []
+    assert [row for row in copied if row not in full] == []
 
 
-def test_every_payload_in_the_full_shared_set_comes_out_inert(full_set):
+def test_every_payload_in_the_full_set_comes_out_inert(full_set):
     failures = []
     for row, sanitized, rendered in full_set:
         for name, output in (("sanitize_html", sanitized), ("render_markdown", rendered)):
@@ -219,7 +218,7 @@ def test_every_payload_in_the_full_shared_set_comes_out_inert(full_set):
     assert not failures, describe(failures, len(full_set))
 
 
-def test_sanitizing_any_payload_of_the_full_shared_set_again_changes_nothing(full_set):
+def test_sanitizing_any_payload_of_the_full_set_again_changes_nothing(full_set):
     failures = []
     for row, sanitized, rendered in full_set:
         for name, output in (("sanitize_html", sanitized), ("render_markdown", rendered)):
@@ -234,7 +233,7 @@ def test_sanitizing_any_payload_of_the_full_shared_set_again_changes_nothing(ful
 
 
 def test_dompurify_fixtures_come_out_inert_though_not_equal_to_dompurify():
-    pairs = json.loads(require_shared(DOMPURIFY_EXPECT).read_text(encoding="utf-8"))
+    pairs = json.loads(DOMPURIFY_EXPECT.read_text(encoding="utf-8"))
     assert len(pairs) > 200
     failures = []
     for pair in pairs:

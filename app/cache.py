@@ -95,6 +95,7 @@ def _note_public_changes(session: Session, flush_context, instances) -> None:
 
 @event.listens_for(Session, "before_commit")
 def _bump_version(session: Session) -> None:
+    session.flush()  # commit flushes only after this hook: changes still unflushed count too
     if not session.info.pop(CHANGED_KEY, False):
         return
     result = session.execute(

@@ -53,7 +53,7 @@ def register_extensions(app: Flask) -> None:
     from app.config import is_postgres
     from app.db import reads_outside_transactions
     from app.extensions import csrf, db, limiter, login_manager
-    from app.posts import listing_index  # noqa: F401  (its flush hooks keep the index)
+    from app.posts import changes  # noqa: F401  (its flush hooks follow every post change)
 
     db.init_app(app)
     if is_postgres(app.config["SQLALCHEMY_DATABASE_URI"]):

@@ -25,9 +25,10 @@ from sqlalchemy import ScalarSelect, event, func, literal, select, update
 from sqlalchemy.orm import Session
 
 from app.extensions import db
-from app.models import Comment, Follow, Post, SiteState, Tag, User
+from app.models import Comment, Follow, MemberCondition, Post, SiteState, Tag, User
 
-PUBLIC_MODELS = (Post, Comment, Tag, User)
+# Posts are app.posts.changes' to judge: it knows a helpful count from a change a reader sees.
+PUBLIC_MODELS = (Comment, Tag, User, MemberCondition)
 CACHEABLE_ENDPOINTS = frozenset(
     {"main.home", "tags.index", "tags.show", "posts.show", "authors.show"}
     | {"feeds.latest", "feeds.tag", "feeds.author", "feeds.sitemap", "feeds.post_sitemap"}
@@ -81,7 +82,8 @@ class PageCache:
 
 
 def mark_public_content_changed(session: Session) -> None:
-    """For changes made with bulk statements, which the flush hook cannot see."""
+    """For changes to posts (app.posts.changes calls it), and bulk statements the flush hook
+    below cannot see."""
     session.info[CHANGED_KEY] = True
 
 
@@ -95,6 +97,7 @@ def _note_public_changes(session: Session, flush_context, instances) -> None:
 
 @event.listens_for(Session, "before_commit")
 def _bump_version(session: Session) -> None:
+    session.flush()  # commit flushes only after this hook: changes still unflushed count too
     if not session.info.pop(CHANGED_KEY, False):
         return
     result = session.execute(

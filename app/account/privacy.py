@@ -8,7 +8,6 @@ from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import selectinload
 
 from app.auth.sessions import end_all_sessions
-from app.cache import mark_public_content_changed
 from app.extensions import db
 from app.models import (
     Bookmark,
@@ -23,13 +22,12 @@ from app.models import (
     ProfileChange,
     Reaction,
     Revision,
-    SearchOutbox,
     Tag,
     User,
 )
 from app.moderation import service
 from app.moderation.states import transition
-from app.posts import listing_index
+from app.posts import changes
 
 ERASED = "[erased at the member's request]"
 
@@ -209,9 +207,6 @@ def erase_account(user: User, *, keep_posts: bool) -> str:
     user.verification_state, user.role = "unverified", "patient"
     user.consented_at = None
     end_all_sessions(user)
-    for post in posts:
-        db.session.add(SearchOutbox(post_id=post.id, operation="index"))
-    mark_public_content_changed(db.session)
     db.session.flush()
     return handle
 
@@ -230,7 +225,7 @@ def _erase_writing(item: Post | Comment, author: User) -> None:
 
 def _forget_reactions(user: User) -> None:
     post_ids = list(db.session.scalars(select(Reaction.post_id).where(Reaction.user_id == user.id)))
-    with listing_index.tracking(db.session, post_ids):  # "most helpful" listings read a copy
+    with changes.bulk_change(db.session, Post, post_ids):
         for post_id in post_ids:
             db.session.execute(
                 update(Post)

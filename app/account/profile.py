@@ -18,7 +18,6 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.auth.services import AccountError, username_problem
-from app.cache import mark_public_content_changed
 from app.content import render_markdown
 from app.db import utcnow
 from app.extensions import db
@@ -26,15 +25,12 @@ from app.models import (
     MemberCondition,
     ModerationEvent,
     Notification,
-    Post,
     ProfileChange,
-    SearchOutbox,
     Tag,
     User,
 )
 from app.moderation import gate
 from app.moderation.service import MAX_REASON, ModerationError
-from app.posts.queries import PUBLIC_STATUS
 
 DISPLAY_NAME_MAX = 80
 BIO_MAX = 5000
@@ -120,7 +116,6 @@ def update_profile(member: User, *, display_name: str, bio: str, conditions: dic
     gate.count_write(member, "profile")
     _publish_or_hold(member, name, bio)
     _save_conditions(member, wanted)
-    mark_public_content_changed(db.session)
     db.session.flush()
 
 
@@ -203,7 +198,6 @@ def decide_change(change: ProfileChange, moderator: User, decision: str, reason:
             member.display_name = change.display_name
         if change.bio_source is not None:
             member.bio_source, member.bio_html = change.bio_source, change.bio_html or ""
-        mark_public_content_changed(db.session)
     db.session.add(
         ModerationEvent(
             actor_id=moderator.id,
@@ -297,9 +291,4 @@ def change_handle(member: User, raw: str) -> None:
         raise ProfileError(
             "username", "That handle was just taken; please choose another."
         ) from None
-    # The search index knows posts by their author's handle.
-    published = db.session.scalars(
-        select(Post.id).where(Post.author_id == member.id, Post.status == PUBLIC_STATUS)
-    )
-    db.session.add_all(SearchOutbox(post_id=post_id, operation="index") for post_id in published)
     db.session.flush()

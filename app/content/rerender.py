@@ -6,7 +6,7 @@ from sqlalchemy import or_, select
 
 from app.content.render import MARKUP_VERSION, render_markdown, summarize
 from app.extensions import db
-from app.models import Comment, Post, SearchOutbox, Tag, User
+from app.models import Comment, Post, Tag, User
 
 BATCH = 500
 
@@ -22,8 +22,6 @@ def rerender_outdated(everything: bool = False) -> dict[str, int]:
             item.markup_version = MARKUP_VERSION
             if isinstance(item, Post):
                 item.summary = summarize(item.body_html)
-                if item.status == "published":
-                    db.session.add(SearchOutbox(post_id=item.id, operation="index"))
             counts["posts" if isinstance(item, Post) else "comments"] += 1
     for tag in db.session.scalars(select(Tag)):
         tag.description_html = render_markdown(tag.description_source)

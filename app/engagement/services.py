@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
 from app.models import Bookmark, Follow, Post, Reaction, Tag, User, post_tags
-from app.posts import listing_index
+from app.posts import changes
 from app.posts.queries import (
     PUBLIC_STATUS,
     published_counts_by_tag,
@@ -71,7 +71,7 @@ def toggle_helpful(post: Post, member: User) -> bool:
 def _change_helpful_count(post: Post, delta: int) -> None:
     """Move the stored count in SQL (no lost updates), never below zero, without an edit date."""
     new_count = Post.helpful_count + delta
-    with listing_index.tracking(db.session, [post.id]):  # "most helpful" listings read a copy
+    with changes.bulk_change(db.session, Post, [post.id]):
         db.session.execute(
             update(Post)
             .where(Post.id == post.id)

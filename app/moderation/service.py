@@ -1,8 +1,8 @@
 """The only code that changes the status of a post or comment.
 
 It checks the transition table, refuses a change when the item moved meanwhile, writes the
-append-only ModerationEvent, tells the author, and queues the search update, all in the
-caller's transaction (nothing here commits).
+append-only ModerationEvent and tells the author, all in the caller's transaction (nothing here
+commits); app.posts.changes follows the status change into search, listings and the cache.
 """
 
 from __future__ import annotations
@@ -12,13 +12,12 @@ from dataclasses import dataclass
 from sqlalchemy import select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
-from app.cache import mark_public_content_changed
 from app.db import utcnow
 from app.extensions import db
-from app.models import Comment, Flag, ModerationEvent, Notification, Post, SearchOutbox, User
+from app.models import Comment, Flag, ModerationEvent, Notification, Post, User
 from app.moderation import standing
 from app.moderation.states import transition
-from app.posts import listing_index
+from app.posts import changes
 
 Item = Post | Comment
 MAX_REASON = 1000
@@ -110,8 +109,7 @@ def _change_status(item: Item, from_state: str, to_state: str, reason: str | Non
         .values(**values)
         .execution_options(synchronize_session=False)
     )
-    # a post's status decides what the listing index lists and counts: move it in the same step
-    with listing_index.tracking(db.session, [item.id] if isinstance(item, Post) else []):
+    with changes.bulk_change(db.session, model, [item.id]):
         _compare_and_set(item, statement)
     for name, value in values.items():
         set_committed_value(item, name, value)
@@ -131,11 +129,6 @@ def _compare_and_set(item: Item, statement) -> None:
 def _after_transition(
     item: Item, action: str, role: str, from_state: str, to_state: str, actor: User | None
 ) -> None:
-    if isinstance(item, Post) and "published" in (from_state, to_state):
-        operation = "index" if to_state == "published" else "remove"
-        db.session.add(SearchOutbox(post_id=item.id, operation=operation))
-    if "published" in (from_state, to_state):
-        mark_public_content_changed(db.session)
     if "published" in (from_state, to_state):
         standing.recount(db.session, [item.author_id])
     if action == "restore":

@@ -9,31 +9,24 @@ Four denormalized facts, all derived from the one visibility rule (app.posts.que
 - `tag_pair_counts`: public posts carrying both of two tags (a tag page's related tags);
 - `users.published_post_count`: an author's public posts (profile, feeds, API).
 
-ORM changes to a post's status, kind, publication date, helpful count or tags are caught at
-flush; UPDATE statements the ORM cannot see (the moderation service's compare-and-set, helpful
-counts moved in SQL) run inside `tracking`.
-Each change reads the posts' footprint before and after and adds the difference, so counters
-move by exact deltas (UPDATE ... + delta) and concurrent transactions cannot lose an update.
+app.posts.changes reads the changed posts' footprints before and after every change (at flush,
+or around a bulk statement) and applies the difference here, so counters move by exact deltas
+(UPDATE ... + delta) and concurrent transactions cannot lose an update.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, Table, bindparam, event, inspect, select, update
+from sqlalchemy import Connection, Table, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
 
 from app.db import UTCDateTime
 from app.models import Post, TagKindCount, TagPairCount, User, post_tags
 from app.posts.queries import PUBLIC_STATUS
-
-TRACKED_ATTRIBUTES = ("status", "kind", "published_at", "helpful_count", "tags")
-PENDING_KEY = "listing_index_pending"
 
 
 @dataclass(frozen=True)
@@ -147,41 +140,3 @@ def add_counts(
         ),
         rows,
     )
-
-
-@contextmanager
-def tracking(session: Session, post_ids: Iterable[int]) -> Iterator[None]:
-    """Keep the index right across a bulk statement that changes these posts."""
-    ids = list(post_ids)
-    session.flush()
-    before = footprints(session.connection(), ids)
-    yield
-    apply_changes(session.connection(), before, footprints(session.connection(), ids))
-
-
-def _changes_the_index(post: Post) -> bool:
-    state = inspect(post)
-    return any(state.attrs[name].history.has_changes() for name in TRACKED_ATTRIBUTES)
-
-
-@event.listens_for(Session, "before_flush")
-def _note_changed_posts(session: Session, flush_context, instances) -> None:
-    session.info.pop(PENDING_KEY, None)
-    new = [obj for obj in session.new if isinstance(obj, Post)]
-    persistent = [obj for obj in session.deleted if isinstance(obj, Post)] + [
-        obj for obj in session.dirty if isinstance(obj, Post) and _changes_the_index(obj)
-    ]
-    if not new and not persistent:
-        return
-    before = footprints(session.connection(), (post.id for post in persistent))
-    session.info[PENDING_KEY] = (new + persistent, before)
-
-
-@event.listens_for(Session, "after_flush")
-def _apply_changed_posts(session: Session, flush_context) -> None:
-    pending = session.info.pop(PENDING_KEY, None)
-    if pending is None:
-        return
-    posts, before = pending
-    ids = [post.id for post in posts]
-    apply_changes(session.connection(), before, footprints(session.connection(), ids))

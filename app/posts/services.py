@@ -8,11 +8,10 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from app.cache import mark_public_content_changed
 from app.content import MARKUP_VERSION, render_markdown, slugify, summarize
 from app.db import utcnow
 from app.extensions import db
-from app.models import Comment, ModerationEvent, Post, Revision, SearchOutbox, Tag, User
+from app.models import Comment, ModerationEvent, Post, Revision, Tag, User
 from app.models.enums import POST_KINDS
 from app.moderation import gate, service
 from app.moderation.service import ModerationError
@@ -184,12 +183,8 @@ def update_post(
     post.markup_version = MARKUP_VERSION
     post.findings = json.dumps(rendered.findings)
     db.session.flush()
-    if post.status == "published":
-        if gate.needs_review(editor, rendered.findings):
-            service.apply(post, "resubmit", editor)
-        else:
-            db.session.add(SearchOutbox(post_id=post.id, operation="index"))
-            mark_public_content_changed(db.session)
+    if post.status == "published" and gate.needs_review(editor, rendered.findings):
+        service.apply(post, "resubmit", editor)
     elif submit and post.status in ("draft", "rejected"):
         submit_post(post, editor)
     return post
@@ -259,7 +254,6 @@ def create_published_post(
     )
     db.session.add(post)
     db.session.flush()
-    db.session.add(SearchOutbox(post_id=post.id, operation="index"))
     return post
 
 

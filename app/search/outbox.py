@@ -13,13 +13,14 @@ from __future__ import annotations
 import fcntl
 import logging
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 
 from app.extensions import db
 from app.models import Post, SearchOutbox
@@ -35,6 +36,7 @@ from app.search import (
 APPLY_LIMIT = 500
 REBUILD_BATCH = 500
 ERROR_LENGTH = 500
+QUEUED_KEY = "search_outbox_queued"
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +45,18 @@ log = logging.getLogger(__name__)
 class OutboxStatus:
     pending: int
     failing: int
+
+
+def enqueue(session: Session, public: Mapping[int, bool]) -> None:
+    """Queue these posts (each with whether it is public now) in the session's transaction;
+    app.posts.changes is the one caller."""
+    rows = [
+        {"post_id": post_id, "operation": "index" if is_public else "remove"}
+        for post_id, is_public in sorted(public.items())
+    ]
+    if rows:
+        session.connection().execute(insert(SearchOutbox), rows)
+        session.info[QUEUED_KEY] = True
 
 
 @contextmanager

@@ -12,9 +12,9 @@ from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.orm import Session
 
 from app.models import SearchOutbox
+from app.search.outbox import QUEUED_KEY
 
 log = logging.getLogger(__name__)
-QUEUED_KEY = "search_outbox_queued"
 CHECKED_KEY = "search_index_checked"
 _check_lock = threading.Lock()
 

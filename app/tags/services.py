@@ -11,9 +11,8 @@ from sqlalchemy.exc import IntegrityError
 
 from app.content import render_markdown, slugify
 from app.extensions import db
-from app.models import SearchOutbox, Tag
+from app.models import Tag
 from app.models.enums import TAG_KINDS
-from app.posts.queries import published_in_tag
 
 NAME_MIN, NAME_MAX = 2, 80
 SLUG_MIN, SLUG_MAX = 2, 60
@@ -115,26 +114,16 @@ def create_tag(data: TagInput) -> Tag:
 
 
 def update_tag(tag: Tag, data: TagInput) -> None:
-    """Save the changes; when the name or slug changes, the tag's posts are re-indexed."""
-    renamed = (tag.name, tag.slug) != (data.name, data.slug)
+    """Save the changes (a new name or slug re-indexes the tag's posts: app.posts.changes)."""
     tag.name, tag.slug, tag.kind = data.name, data.slug, data.kind
     apply_input(tag, data)
     flush_or_refuse(data.slug)
-    if renamed:
-        queue_reindex(tag)
 
 
 def apply_input(tag: Tag, data: TagInput) -> None:
     tag.description_source = data.description
     tag.description_html = render_markdown(data.description) if data.description.strip() else ""
     tag.synonyms = data.synonyms
-
-
-def queue_reindex(tag: Tag) -> None:
-    """Search documents carry tag slugs and names: queue the tag's published posts."""
-    posts = published_in_tag(tag).order_by(None).subquery()
-    for post_id in db.session.scalars(select(posts.c.id)):
-        db.session.add(SearchOutbox(post_id=post_id, operation="index"))
 
 
 def flush_or_refuse(slug: str) -> None:

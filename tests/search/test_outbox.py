@@ -85,7 +85,7 @@ def test_rows_for_deleted_posts_remove_them(backend, author):
     post_id = post.id
     db.session.delete(post)
     db.session.commit()
-    queue(post_id, "remove")
+    assert queued() == [(post_id, "remove")]  # queued by app.posts.changes at the flush
 
     assert apply_pending(backend) == 1
     assert found(backend, "azathioprine") == []

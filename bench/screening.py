@@ -1,20 +1,23 @@
 """False alarms and speed of the personal-information screen on real consumer-health text.
 
-Run: `.venv/bin/python bench/screening.py [--data PATH] [--runs 200] [--show 5]`. Screens each
-of the ~16k MedQuAD answers (question as title, answer as body) the way a new member's post is
+Run: `.venv/bin/python bench/screening.py [--medquad PATH] [--runs 200] [--baseline REV]`.
+Screens each of the ~16k MedQuAD answers (question as title, answer as body) the way a new member's post is
 screened: rendered, then `screen_rendered` on the HTML, once without the link rule and once
-with it, and, for comparison, with the screen as it was before issue 19 (the Markdown source,
-`bench/screening_before.py`). Prints the answers that would be held, per kind; the target is at
-most 1% held. Then times both screens on a 50,000-character body (the longest a post may be).
-No database and no app: the screen is a pure function.
+with it, and, for comparison, with the screen of git revision `--baseline` (default: the one
+before issue 19, which read the Markdown source), loaded from git in the same run. Prints the
+answers that would be held, per kind; the target is at most 1% held. Then times both screens
+on a 50,000-character body (the longest a post may be). No database and no app: the screen is
+a pure function.
 """
 
 from __future__ import annotations
 
 import argparse
 import statistics
+import subprocess
 import sys
 import time
+import types
 from collections import Counter, defaultdict
 from pathlib import Path
 
@@ -22,10 +25,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from app.content.render import render_markdown  # noqa: E402
 from app.content.screening import KIND_LABELS, screen_rendered  # noqa: E402
-from bench import screening_before  # noqa: E402
 from bench.medquad import add_option, records  # noqa: E402
 
 TARGET_SHARE = 0.01
+REPO_ROOT = Path(__file__).resolve().parent.parent
+BEFORE_ISSUE_19 = "7448a85"
 BODY_CHARS = 50_000
 
 
@@ -79,12 +83,24 @@ def long_body(answers: list[dict]) -> tuple[str, str]:
     return answers[0]["question"], "\n\n".join(parts)[:BODY_CHARS]
 
 
-def time_screens(title: str, body: str, runs: int) -> dict[str, list[float]]:
+def screen_of_revision(revision: str) -> types.ModuleType:
+    """app/content/screening.py as it was at a git revision (a pure module: no app imports)."""
+    source = subprocess.run(
+        ["git", "-C", str(REPO_ROOT), "show", f"{revision}:app/content/screening.py"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    module = types.ModuleType(f"screening_{revision}")
+    sys.modules[module.__name__] = module  # dataclasses look their module up
+    exec(compile(source, f"{revision}:app/content/screening.py", "exec"), module.__dict__)
+    return module
+
+
+def time_screens(before, title: str, body: str, runs: int) -> dict[str, list[float]]:
     html = render_markdown(body)
     calls = {
-        "before: screen(source)": lambda: screening_before.screen(
-            f"{title}\n{body}", include_links=True
-        ),
+        "before: screen(source)": lambda: before.screen(f"{title}\n{body}", include_links=True),
         "now: screen_rendered(html)": lambda: screen_rendered(title, html, include_links=True),
         "(render_markdown, shared)": lambda: render_markdown(body),
     }
@@ -102,7 +118,13 @@ def main() -> int:
     add_option(parser)
     parser.add_argument("--runs", type=int, default=200, help="timing runs of the long body")
     parser.add_argument("--show", type=int, default=0, help="print the N commonest findings")
+    parser.add_argument(
+        "--baseline",
+        default=BEFORE_ISSUE_19,
+        help="git revision whose source screen is compared (default: the one before issue 19)",
+    )
     args = parser.parse_args()
+    before = screen_of_revision(args.baseline)
 
     answers = records(args.medquad)
     columns: dict[str, list[list]] = {
@@ -113,9 +135,7 @@ def main() -> int:
     for record in answers:
         title, body = record["question"], record["answer"]
         html = render_markdown(body)
-        columns["before (source)"].append(
-            screening_before.screen(f"{title}\n{body}", include_links=False)
-        )
+        columns["before (source)"].append(before.screen(f"{title}\n{body}", include_links=False))
         columns["now, no link rule"].append(screen_rendered(title, html, include_links=False))
         columns["now, with links"].append(screen_rendered(title, html, include_links=True))
     print(f"MedQuAD answers screened as a new member's post: {len(answers):,}")
@@ -126,7 +146,7 @@ def main() -> int:
 
     title, body = long_body(answers)
     print(f"\nscreening time for a {len(body):,}-character body, {args.runs} runs (ms)")
-    for name, values in time_screens(title, body, args.runs).items():
+    for name, values in time_screens(before, title, body, args.runs).items():
         p50, p95 = statistics.median(values), percentile(values, 0.95)
         print(f"  {name:<28} p50 {p50:7.2f}   p95 {p95:7.2f}")
     _, held = held_by_kind(columns["now, no link rule"])

@@ -1,13 +1,13 @@
 """False alarms and speed of the personal-information screen on real consumer-health text.
 
 Run: `.venv/bin/python bench/screening.py [--medquad PATH] [--runs 200] [--baseline REV]`.
-Screens each of the ~16k MedQuAD answers (question as title, answer as body) the way a new member's post is
-screened: rendered, then `screen_rendered` on the HTML, once without the link rule and once
-with it, and, for comparison, with the screen of git revision `--baseline` (default: the one
-before issue 19, which read the Markdown source), loaded from git in the same run. Prints the
-answers that would be held, per kind; the target is at most 1% held. Then times both screens
-on a 50,000-character body (the longest a post may be). No database and no app: the screen is
-a pure function.
+Screens each of the ~16k MedQuAD answers (question as title, answer as body) the way a new
+member's post is screened: rendered, then `screen_rendered` on the HTML, once without the link
+rule and once with it, and, for comparison, with the screen of git revision `--baseline`
+(default: the one before issue 19, which read the Markdown source), loaded from git in the same
+run. Prints the answers that would be held, per kind; the target is at most 1% held. Then times
+both screens on a 50,000-character body (the longest a post may be). No database and no app: the
+screen is a pure function.
 """
 
 from __future__ import annotations

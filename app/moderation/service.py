@@ -14,6 +14,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from app.cache import mark_public_content_changed
 from app.db import utcnow
+from app.errors import DomainError
 from app.extensions import db
 from app.models import Comment, Flag, ModerationEvent, Notification, Post, SearchOutbox, User
 from app.moderation import standing
@@ -32,12 +33,8 @@ ACTION_WORDS = {
 }
 
 
-class ModerationError(Exception):
+class ModerationError(DomainError):
     """An action that cannot be taken; `status` is the HTTP status that fits."""
-
-    def __init__(self, message: str, status: int = 400):
-        super().__init__(message)
-        self.status = status
 
 
 @dataclass(frozen=True)

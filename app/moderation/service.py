@@ -18,7 +18,7 @@ from app.errors import DomainError
 from app.extensions import db
 from app.models import Comment, Flag, ModerationEvent, Notification, Post, SearchOutbox, User
 from app.moderation import standing
-from app.moderation.states import transition
+from app.moderation.states import PAST_PARTICIPLES, transition
 from app.posts import listing_index
 
 Item = Post | Comment
@@ -66,8 +66,8 @@ def apply(item: Item, action: str, actor: User | None, reason: str = "") -> Outc
     step = transition(from_state, action)
     if step is None:
         raise ModerationError(
-            f"This {target_type(item)} is {from_state}; it cannot be {action.replace('_', ' ')}"
-            "ed now. It may have changed since you loaded the page.",
+            f"This {target_type(item)} is {from_state}; it cannot be "
+            f"{PAST_PARTICIPLES[action]} now. It may have changed since you loaded the page.",
             409,
         )
     role = actor_role(item, action, actor)

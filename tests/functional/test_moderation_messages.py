@@ -15,18 +15,20 @@ from app.moderation.service import ModerationError, apply
 from app.moderation.states import ACTIONS, MODERATOR_ACTIONS, STATES, allowed, transition
 from tests.helpers import csrf_from, make_post
 
-DONE = {
-    "approve": "approved",
-    "reject": "rejected",
-    "request_changes": "sent back for changes",
-    "hide": "hidden",
-    "restore": "restored",
-    "remove": "removed",
-    "submit": "submitted for review",
-    "publish": "published",
-    "resubmit": "sent back for review",
-    "withdraw": "withdrawn",
-}
+DONE = dict(
+    [
+        ("approve", "approved"),
+        ("reject", "rejected"),
+        ("request_changes", "sent back for changes"),
+        ("hide", "hidden"),
+        ("restore", "restored"),
+        ("remove", "removed"),
+        ("submit", "submitted for review"),
+        ("publish", "published"),
+        ("resubmit", "sent back for review"),
+        ("withdraw", "withdrawn"),
+    ]
+)
 MODERATOR_VISIBLE_STATES = [state for state in STATES if state not in ("draft", "deleted")]
 
 
@@ -136,42 +138,46 @@ def test_dismissing_flags_says_what_was_done(client, signed_in, users):
     )
 
 
-@pytest.mark.parametrize(
-    "decision, reason, expected",
-    [
-        ("approve", "", "Done: the profile change is published."),
-        ("reject", "Shows a phone number.", "Done: the profile change is turned down."),
-    ],
-)
-def test_a_profile_decision_says_what_was_done(
-    client, signed_in, users, decision, reason, expected
-):
-    change = ProfileChange(user_id=users["patient"].id, display_name="Pat R.", state="pending")
+def pending_profile_change(member) -> str:
+    change = ProfileChange(user_id=member.id, display_name="Pat R.", state="pending")
     db.session.add(change)
     db.session.commit()
-    signed_in("moderator")
-    status, page = post_and_follow(
-        client, f"/moderation/profiles/{change.id}/{decision}", reason=reason
-    )
-    assert (status, flashes(page)) == (302, [expected])
-    assert_reads_well(expected)
+    return f"/moderation/profiles/{change.id}"
+
+
+def pending_provider_application(member) -> str:
+    member.verification_state = "pending"
+    db.session.commit()
+    return f"/moderation/providers/{member.username}"
 
 
 @pytest.mark.parametrize(
-    "decision, reason, expected",
+    "prepare, decision, reason, expected",
     [
-        ("verify", "", "Done: @pat is a verified provider."),
-        ("decline", "Could not confirm.", "Done: @pat's provider application is declined."),
+        (pending_profile_change, "approve", "", "Done: the profile change is published."),
+        (
+            pending_profile_change,
+            "reject",
+            "A phone number.",
+            "Done: the profile change is turned down.",
+        ),
+        (pending_provider_application, "verify", "", "Done: @pat is a verified provider."),
+        (
+            pending_provider_application,
+            "decline",
+            "Unconfirmed.",
+            "Done: @pat's provider application is declined.",
+        ),
     ],
 )
-def test_a_provider_decision_says_what_was_done(
-    client, signed_in, users, decision, reason, expected
+def test_a_decision_about_a_member_says_what_was_done(
+    client, signed_in, users, prepare, decision, reason, expected
 ):
-    users["patient"].verification_state = "pending"
-    db.session.commit()
+    url = prepare(users["patient"])
     signed_in("moderator")
-    status, page = post_and_follow(client, f"/moderation/providers/pat/{decision}", reason=reason)
+    status, page = post_and_follow(client, f"{url}/{decision}", reason=reason)
     assert (status, flashes(page)) == (302, [expected])
+    assert_reads_well(expected)
 
 
 def test_suspending_and_lifting_say_what_was_done(client, signed_in, users):

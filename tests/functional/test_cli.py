@@ -1,9 +1,10 @@
 import tomllib
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 
-from app.demo.loader import CONTENT, seed_demo
+from app.demo.loader import CONTENT, DemoContentError, read_document, seed_demo
 from app.extensions import db
 from app.models import Post, Tag, User
 from tests.helpers import sign_in
@@ -139,3 +140,15 @@ def test_every_demo_content_file_is_package_data():
     packaged = {path for pattern in patterns for path in demo.glob(pattern)}
     on_disk = {path for path in (demo / "content").rglob("*") if path.is_file()}
     assert on_disk == packaged
+
+
+def test_a_demo_file_keeps_its_body_exactly_and_needs_front_matter(tmp_path):
+    path = tmp_path / "a-post.md"
+    path.write_text('+++\ntitle = "A title"\n+++\nThe body.\n\n+++\nstill body', encoding="utf-8")
+    document = read_document(path)
+    assert (document.name, document.fields) == ("a-post", {"title": "A title"})
+    assert document.body == "The body.\n\n+++\nstill body"
+    for broken in ("No front matter.", '+++\ntitle = "never closed"\n', "+++\ntitle = \n+++\n"):
+        path.write_text(broken, encoding="utf-8")
+        with pytest.raises(DemoContentError, match="a-post.md"):
+            read_document(path)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Callable
 
 from flask import Flask, g, jsonify, render_template, request
+from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DataError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
@@ -24,12 +26,29 @@ TITLES = {
 }
 
 
+class DomainError(Exception):
+    """A request the site's rules refuse; `status` is the HTTP status that fits.
+
+    Raised by services and answered by the handler `register` installs: the request's
+    transaction is rolled back and the message shown, so views need no try block for it."""
+
+    def __init__(self, message: str, status: int = 400, title: str | None = None):
+        super().__init__(message)
+        self.status = status
+        self.title = title
+
+
+REFUSED_TITLE = "That did not work"
+
+
 def wants_json() -> bool:
     return request.path.startswith("/api/")
 
 
-def render_error(code: int, message: str, correlation_id: str | None = None):
-    title = TITLES.get(code, "Something went wrong")
+def render_error(
+    code: int, message: str, correlation_id: str | None = None, title: str | None = None
+):
+    title = title or TITLES.get(code, "Something went wrong")
     if wants_json():
         body = {"error": title, "message": message, "status": code}
         if correlation_id:
@@ -59,7 +78,21 @@ def is_lost_connection(error: OperationalError) -> bool:
     return error.connection_invalidated or type(error.orig).__module__.startswith("psycopg")
 
 
+def refusal_handler(title: str = REFUSED_TITLE) -> Callable[[DomainError], ResponseReturnValue]:
+    """The answer to a refused request; a blueprint registers its own to word the title."""
+
+    def refused(error: DomainError) -> ResponseReturnValue:
+        from app.extensions import db
+
+        db.session.rollback()
+        return render_error(error.status, str(error), title=error.title or title)
+
+    return refused
+
+
 def register(app: Flask) -> None:
+    app.register_error_handler(DomainError, refusal_handler())
+
     @app.teardown_appcontext
     def close_session_even_if_the_database_went_away(error: BaseException | None) -> None:
         """Ending a request's session rolls back; on a connection the server has just closed

@@ -26,14 +26,15 @@ from app.account.profile import (
 )
 from app.auth.passwords import verify_password
 from app.db import utcnow
+from app.errors import DomainError, refusal_handler
 from app.extensions import db
 from app.models import Notification
 from app.moderation.forms import ProviderApplicationForm
-from app.moderation.service import ModerationError
 from app.posts.queries import paginate, posts_by_author_any_status
 from app.web import add_form_error, page_number
 
 bp = Blueprint("account", __name__, url_prefix="/me")
+bp.register_error_handler(DomainError, refusal_handler("That was not saved"))
 
 
 @bp.get("/posts")
@@ -72,15 +73,12 @@ def mark_read():
 def provider():
     form = ProviderApplicationForm(obj=current_user)
     if current_user.verification_state == "unverified" and form.validate_on_submit():
-        try:
-            apply_as_provider(
-                current_user,
-                credentials=form.credentials.data,
-                specialty=form.specialty.data,
-                license_number=form.license_number.data,
-            )
-        except ModerationError as error:
-            return refuse(error)
+        apply_as_provider(
+            current_user,
+            credentials=form.credentials.data,
+            specialty=form.specialty.data,
+            license_number=form.license_number.data,
+        )
         db.session.commit()
         flash("Thank you. A moderator will check your registration.", "success")
         return redirect(url_for("account.provider"))
@@ -117,8 +115,6 @@ def profile():
             bio=form.bio.data or "",
             conditions=submitted,
         )
-    except ModerationError as error:
-        return refuse(error)
     except ProfileError as error:
         db.session.rollback()
         condition_errors = []
@@ -150,13 +146,6 @@ def render_profile_form(form: ProfileForm, conditions, condition_errors=(), pend
     )
 
 
-def refuse(error: ModerationError):
-    db.session.rollback()
-    return render_template(
-        "errors/error.html", code=error.status, title="That was not saved", message=str(error)
-    ), error.status
-
-
 @bp.route("/handle", methods=["GET", "POST"])
 @login_required
 def handle():
@@ -167,8 +156,6 @@ def handle():
         return render_template("account/handle.html", form=form), 400
     try:
         change_handle(current_user, form.username.data or "")
-    except ModerationError as error:
-        return refuse(error)
     except ProfileError as error:
         db.session.rollback()
         add_form_error(form, error.field, str(error))

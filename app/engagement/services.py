@@ -14,6 +14,7 @@ from __future__ import annotations
 from sqlalchemy import case, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
+from app.errors import DomainError
 from app.extensions import db
 from app.models import Bookmark, Follow, Post, Reaction, Tag, User, post_tags
 from app.posts import changes
@@ -25,12 +26,11 @@ from app.posts.queries import (
 from app.posts.services import ensure_can_write
 
 
-class EngagementError(ValueError):
+class EngagementError(DomainError):
     """Why an action on a post, tag or member cannot be done, with the HTTP status to answer."""
 
     def __init__(self, message: str, status: int = 409):
-        super().__init__(message)
-        self.status = status
+        super().__init__(message, status)
 
 
 def _ensure_published(post: Post) -> None:

@@ -10,10 +10,8 @@ from app import ratelimits
 from app.account.profile import shown_conditions
 from app.authors.views import profile_is_public
 from app.engagement import services
-from app.engagement.services import EngagementError
 from app.extensions import db
 from app.models import Post, Tag, User
-from app.moderation.service import ModerationError
 from app.posts.queries import paginate, published_count_by, viewable_post
 from app.security import safe_next
 from app.web import page_number
@@ -21,12 +19,6 @@ from app.web import page_number
 bp = Blueprint("engagement", __name__)
 
 POSTS_PER_PAGE = 20
-
-
-def refuse(error: ModerationError | EngagementError):
-    return render_template(
-        "errors/error.html", code=error.status, title="That did not work", message=str(error)
-    ), error.status
 
 
 def back_to(fallback: str):
@@ -52,11 +44,7 @@ def public_author_or_404(username: str) -> User:
 @ratelimits.engaging
 def helpful(post_id: int):
     post = post_or_404(post_id)
-    try:
-        marked = services.toggle_helpful(post, current_user)
-    except (EngagementError, ModerationError) as error:
-        db.session.rollback()
-        return refuse(error)
+    marked = services.toggle_helpful(post, current_user)
     db.session.commit()
     if marked:
         flash("Thank you: you marked this post as helpful.", "success")
@@ -70,11 +58,7 @@ def helpful(post_id: int):
 @ratelimits.engaging
 def bookmark(post_id: int):
     post = post_or_404(post_id)
-    try:
-        saved = services.toggle_bookmark(post, current_user)
-    except EngagementError as error:
-        db.session.rollback()
-        return refuse(error)
+    saved = services.toggle_bookmark(post, current_user)
     db.session.commit()
     if saved:
         flash("Saved. You will find it under Saved.", "success")
@@ -104,11 +88,7 @@ def follow_tag(slug: str):
 @ratelimits.engaging
 def follow_author(username: str):
     author = public_author_or_404(username)
-    try:
-        following = services.toggle_follow_author(author, current_user)
-    except EngagementError as error:
-        db.session.rollback()
-        return refuse(error)
+    following = services.toggle_follow_author(author, current_user)
     db.session.commit()
     if following:
         flash(f"You follow {author.display_name}. Their posts appear in your feed.", "success")

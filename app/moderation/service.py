@@ -13,10 +13,11 @@ from sqlalchemy import select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.db import utcnow
+from app.errors import DomainError
 from app.extensions import db
 from app.models import Comment, Flag, ModerationEvent, Notification, Post, User
 from app.moderation import standing
-from app.moderation.states import transition
+from app.moderation.states import PAST_PARTICIPLES, transition
 from app.posts import changes
 
 Item = Post | Comment
@@ -31,12 +32,8 @@ ACTION_WORDS = {
 }
 
 
-class ModerationError(Exception):
+class ModerationError(DomainError):
     """An action that cannot be taken; `status` is the HTTP status that fits."""
-
-    def __init__(self, message: str, status: int = 400):
-        super().__init__(message)
-        self.status = status
 
 
 @dataclass(frozen=True)
@@ -68,8 +65,8 @@ def apply(item: Item, action: str, actor: User | None, reason: str = "") -> Outc
     step = transition(from_state, action)
     if step is None:
         raise ModerationError(
-            f"This {target_type(item)} is {from_state}; it cannot be {action.replace('_', ' ')}"
-            "ed now. It may have changed since you loaded the page.",
+            f"This {target_type(item)} is {from_state}; it cannot be "
+            f"{PAST_PARTICIPLES[action]} now. It may have changed since you loaded the page.",
             409,
         )
     role = actor_role(item, action, actor)

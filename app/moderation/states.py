@@ -50,6 +50,19 @@ TRANSITIONS: dict[tuple[str, str], Transition] = {
 }
 
 ACTIONS = tuple(sorted({action for _, action in TRANSITIONS}))
+# how each action reads once done, as in "the post is approved"
+PAST_PARTICIPLES = {
+    "approve": "approved",
+    "reject": "rejected",
+    "request_changes": "sent back for changes",
+    "hide": "hidden",
+    "restore": "restored",
+    "remove": "removed",
+    "submit": "submitted for review",
+    "publish": "published",
+    "resubmit": "sent back for review",
+    "withdraw": "withdrawn",
+}
 MODERATOR_ACTIONS = ("approve", "reject", "request_changes", "hide", "restore", "remove")
 
 

@@ -1,25 +1,23 @@
 from __future__ import annotations
 
-from datetime import timedelta
-
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
 from app.account.profile import PROFILE_DECISIONS, decide_change, pending_changes
 from app.auth.access import moderator_required
-from app.db import utcnow
+from app.errors import DomainError, refusal_handler
 from app.extensions import db
-from app.models import Comment, ModerationEvent, Notification, Post, ProfileChange, User
-from app.moderation import service
+from app.models import Comment, ModerationEvent, Post, ProfileChange, User
+from app.moderation import members, service
 from app.moderation.flags import FLAG_REASON_LABELS
 from app.moderation.forms import ACTION_LABELS, SuspendForm
 from app.moderation.queue import load_queue, pending_providers
-from app.moderation.service import ModerationError
-from app.moderation.states import MODERATOR_ACTIONS, actions_for
+from app.moderation.states import MODERATOR_ACTIONS, PAST_PARTICIPLES, actions_for
 from app.web import page_number
 
 bp = Blueprint("moderation", __name__, url_prefix="/moderation")
+bp.register_error_handler(DomainError, refusal_handler("That action was not taken"))
 
 LOG_PER_PAGE = 50
 
@@ -46,6 +44,13 @@ def queue():
     )
 
 
+PROFILE_DECISION_WORDS = {"approve": "published", "reject": "turned down"}
+PROVIDER_DECISION_MESSAGES = {
+    "verify": "Done: @{username} is a verified provider.",
+    "decline": "Done: @{username}'s provider application is declined.",
+}
+
+
 def moderator_actions(state: str) -> list[str]:
     return [a for a in actions_for(state, "moderator") if a in MODERATOR_ACTIONS]
 
@@ -67,23 +72,10 @@ def act(item: Post | Comment | None, action: str):
         abort(404)
     if action not in MODERATOR_ACTIONS:
         abort(404, description=f"Unknown moderation action {action!r}.")
-    try:
-        service.apply(item, action, current_user, request.form.get("reason", ""))
-    except ModerationError as error:
-        db.session.rollback()
-        return not_taken(error)
+    service.apply(item, action, current_user, request.form.get("reason", ""))
     db.session.commit()
-    flash(f"Done: {ACTION_LABELS[action].lower()}.", "success")
+    flash(f"Done: the {service.target_type(item)} is {PAST_PARTICIPLES[action]}.", "success")
     return redirect(url_for("moderation.queue"))
-
-
-def not_taken(error: ModerationError):
-    return render_template(
-        "errors/error.html",
-        code=error.status,
-        title="That action was not taken",
-        message=str(error),
-    ), error.status
 
 
 @bp.post("/posts/<int:post_id>/dismiss-flags")
@@ -101,13 +93,12 @@ def dismiss_comment_flags(comment_id: int):
 def dismiss_flags(item: Post | Comment | None):
     if item is None or item.status == "deleted":
         abort(404)
-    try:
-        service.dismiss_flags(item, current_user)
-    except ModerationError as error:
-        db.session.rollback()
-        return not_taken(error)
+    service.dismiss_flags(item, current_user)
     db.session.commit()
-    flash("Done: the item stays published and its flags are dismissed.", "success")
+    flash(
+        f"Done: the {service.target_type(item)} stays published and its flags are dismissed.",
+        "success",
+    )
     return redirect(url_for("moderation.queue"))
 
 
@@ -117,13 +108,9 @@ def decide_profile_change(change_id: int, decision: str):
     change = db.session.get(ProfileChange, change_id)
     if change is None or decision not in PROFILE_DECISIONS:
         abort(404)
-    try:
-        decide_change(change, current_user, decision, request.form.get("reason", ""))
-    except ModerationError as error:
-        db.session.rollback()
-        return not_taken(error)
+    decide_change(change, current_user, decision, request.form.get("reason", ""))
     db.session.commit()
-    flash(f"Profile change {decision}d.", "success")
+    flash(f"Done: the profile change is {PROFILE_DECISION_WORDS[decision]}.", "success")
     return redirect(url_for("moderation.queue"))
 
 
@@ -181,18 +168,12 @@ def user_id_or_none(username: str) -> int | None:
 @bp.route("/users/<username>", methods=["GET", "POST"])
 @moderator_required
 def member(username: str):
-    user = db.session.scalar(select(User).where(User.username == username.lower()))
-    if user is None:
-        abort(404)
+    user = member_or_404(username)
     form = SuspendForm()
     if form.validate_on_submit():
-        if user.is_moderator:
-            abort(403, description="Moderators and admins cannot be suspended here.")
-        user.suspended_until = utcnow() + timedelta(days=form.days.data)
-        user.suspension_reason = form.reason.data.strip()
-        record_member_event(user, "suspend", f"{form.days.data} days: {user.suspension_reason}")
+        members.suspend(user, current_user, form.days.data, form.reason.data)
         db.session.commit()
-        flash(f"@{user.username} is suspended for {form.days.data} days.", "success")
+        flash(f"Done: @{user.username} is suspended for {form.days.data} days.", "success")
         return redirect(url_for("moderation.member", username=user.username))
     return render_template("moderation/member.html", member=user, form=form), (
         400 if form.is_submitted() else 200
@@ -202,61 +183,27 @@ def member(username: str):
 @bp.post("/users/<username>/unsuspend")
 @moderator_required
 def unsuspend(username: str):
-    user = db.session.scalar(select(User).where(User.username == username.lower()))
-    if user is None:
-        abort(404)
-    user.suspended_until = None
-    user.suspension_reason = None
-    record_member_event(user, "unsuspend", request.form.get("reason", ""))
+    user = member_or_404(username)
+    members.lift_suspension(user, current_user, request.form.get("reason", ""))
     db.session.commit()
-    flash(f"@{user.username} can post again.", "success")
+    flash(f"Done: @{user.username} can post again.", "success")
     return redirect(url_for("moderation.member", username=user.username))
 
 
 @bp.post("/providers/<username>/<decision>")
 @moderator_required
 def decide_provider(username: str, decision: str):
-    user = db.session.scalar(select(User).where(User.username == username.lower()))
-    if user is None or decision not in ("verify", "decline"):
+    user = member_or_404(username)
+    if decision not in members.PROVIDER_DECISIONS:
         abort(404)
-    if user.verification_state != "pending":
-        return render_template(
-            "errors/error.html",
-            code=409,
-            title="Already decided",
-            message="This application was already decided.",
-        ), 409
-    reason = request.form.get("reason", "").strip()[:500]
-    if decision == "decline" and not reason:
-        return render_template(
-            "errors/error.html",
-            code=400,
-            title="Reason needed",
-            message="Give a reason; the applicant sees it.",
-        ), 400
-    if decision == "verify":
-        user.role = "provider"
-        user.verification_state = "verified"
-        user.verified_by_id = current_user.id
-        user.verified_at = utcnow()
-        message = "Your provider verification was approved; your posts now carry the badge."
-    else:
-        user.verification_state = "unverified"
-        message = f"Your provider verification was declined. Reason: {reason}"
-    record_member_event(user, f"provider_{decision}", reason)
-    db.session.add(Notification(user_id=user.id, message=message, link=url_for("account.provider")))
+    members.decide_provider(user, current_user, decision, request.form.get("reason", ""))
     db.session.commit()
-    flash(f"@{user.username}: {decision} recorded.", "success")
+    flash(PROVIDER_DECISION_MESSAGES[decision].format(username=user.username), "success")
     return redirect(url_for("moderation.queue"))
 
 
-def record_member_event(user: User, action: str, reason: str) -> None:
-    db.session.add(
-        ModerationEvent(
-            actor_id=current_user.id,
-            action=action,
-            target_type="user",
-            target_id=user.id,
-            reason=reason,
-        )
-    )
+def member_or_404(username: str) -> User:
+    user = db.session.scalar(select(User).where(User.username == username.lower()))
+    if user is None:
+        abort(404)
+    return user

@@ -1,4 +1,7 @@
-"""Bulk import of published posts from JSON Lines (`flask --app wsgi posts import FILE`)."""
+"""Bulk import of published posts from JSON Lines (`flask --app wsgi posts import FILE`).
+
+`import_records` takes the same records already decoded; the demo content is loaded with it.
+A record may name, in `reviewed_by`, the verified provider who reviewed the post."""
 
 from __future__ import annotations
 
@@ -39,13 +42,20 @@ class ImportLine:
     tag_slugs: list[str]
     author: str
     published_at: datetime
+    reviewed_by: str | None = None
 
 
-def parse_line(raw: str) -> ImportLine:
+def decode(raw: str) -> object:
+    """The JSON value of a line, or the LineError that says why it has none."""
     try:
-        data = json.loads(raw)
+        return json.loads(raw)
     except json.JSONDecodeError as error:
-        raise LineError(f"not valid JSON ({error.msg})") from None
+        return LineError(f"not valid JSON ({error.msg})")
+
+
+def parse_record(data: object) -> ImportLine:
+    if isinstance(data, LineError):
+        raise data
     if not isinstance(data, dict):
         raise LineError("each line must be a JSON object")
     missing = [name for name in REQUIRED if name not in data]
@@ -71,6 +81,9 @@ def parse_line(raw: str) -> ImportLine:
         raise LineError("published_at must be an ISO 8601 date and time") from None
     if published_at.tzinfo is None:
         raise LineError("published_at needs a timezone, e.g. 2025-03-01T10:00:00+00:00")
+    reviewed_by = data.get("reviewed_by")
+    if reviewed_by is not None and not is_username(reviewed_by):
+        raise LineError("reviewed_by must be the username of a verified provider")
     return ImportLine(
         data["external_id"].strip(),
         data["title"].strip(),
@@ -79,7 +92,12 @@ def parse_line(raw: str) -> ImportLine:
         data["tags"],
         data["author"].strip().lower(),
         published_at,
+        reviewed_by.strip().lower() if reviewed_by else None,
     )
+
+
+def is_username(value: object) -> bool:
+    return isinstance(value, str) and bool(value.strip()) and "\x00" not in value
 
 
 def numbered_lines(lines: Iterable[str]) -> Iterator[tuple[int, str]]:
@@ -90,22 +108,28 @@ def numbered_lines(lines: Iterable[str]) -> Iterator[tuple[int, str]]:
 
 def import_posts(lines: Iterable[str], progress=None) -> ImportReport:
     """Validate and import every line; a bad line is reported and skipped, nothing else lost."""
+    return import_records(
+        ((number, decode(raw)) for number, raw in numbered_lines(lines)), progress
+    )
+
+
+def import_records(records: Iterable[tuple[int, object]], progress=None) -> ImportReport:
+    """Validate and import numbered records, each what one JSON line holds; a bad record is
+    reported by its number and skipped."""
     report = ImportReport()
     tags = {tag.slug: tag for tag in db.session.scalars(select(Tag))}
     authors: dict[str, User | None] = {}
     batch: list[tuple[int, ImportLine]] = []
-    for number, raw in numbered_lines(lines):
+    for number, data in records:
         try:
-            line = parse_line(raw)
+            line = parse_record(data)
             unknown = [slug for slug in line.tag_slugs if slug not in tags]
             if unknown:
                 raise LineError("unknown tags: " + ", ".join(unknown))
-            if line.author not in authors:
-                authors[line.author] = db.session.scalar(
-                    select(User).where(User.username == line.author)
-                )
-            if authors[line.author] is None:
+            if member(line.author, authors) is None:
                 raise LineError(f"unknown author {line.author!r}")
+            if line.reviewed_by is not None:
+                check_reviewer(line, member(line.reviewed_by, authors))
         except LineError as error:
             report.errors.append((number, str(error)))
             continue
@@ -119,6 +143,19 @@ def import_posts(lines: Iterable[str], progress=None) -> ImportReport:
     if report.created:
         refresh_planner_statistics()
     return report
+
+
+def member(username: str, known: dict[str, User | None]) -> User | None:
+    if username not in known:
+        known[username] = db.session.scalar(select(User).where(User.username == username))
+    return known[username]
+
+
+def check_reviewer(line: ImportLine, reviewer: User | None) -> None:
+    if reviewer is None or not reviewer.is_verified_provider:
+        raise LineError(f"reviewed_by {line.reviewed_by!r} is not a verified provider")
+    if reviewer.username == line.author:
+        raise LineError("a post is reviewed by someone other than its author")
 
 
 def import_batch(batch, tags, authors, report: ImportReport) -> None:
@@ -142,6 +179,7 @@ def import_batch(batch, tags, authors, report: ImportReport) -> None:
             body=line.body,
             tags=[tags[slug] for slug in line.tag_slugs],
             published_at=line.published_at,
+            reviewed_by=authors[line.reviewed_by] if line.reviewed_by else None,
             external_id=line.external_id,
         )
         report.created += 1

@@ -9,7 +9,6 @@ from app import ratelimits
 from app.extensions import db
 from app.models import Comment, Post, Revision, Tag
 from app.moderation.flags import flag
-from app.moderation.service import ModerationError
 from app.posts import services
 from app.posts.forms import CommentForm, FlagForm, PostForm
 from app.posts.queries import viewable_post, visible_comments
@@ -39,12 +38,6 @@ def post_or_404(post_id: int) -> Post:
     if post is None:
         abort(404)
     return post
-
-
-def refuse(error: ModerationError):
-    return render_template(
-        "errors/error.html", code=error.status, title="That did not work", message=str(error)
-    ), error.status
 
 
 @bp.get("/<int:post_id>")
@@ -125,9 +118,6 @@ def save_post_form(form: PostForm, post: Post | None):
         add_form_error(form, error.field, str(error))
         db.session.rollback()
         return render_post_form(form, post), 400
-    except ModerationError as error:
-        db.session.rollback()
-        return refuse(error)
     db.session.commit()
     flash(*STATUS_MESSAGES.get(post.status, ("Saved.", "info")))
     return redirect(post_url(post))
@@ -142,11 +132,7 @@ def render_post_form(form: PostForm, post: Post | None, **extra):
 @login_required
 def withdraw(post_id: int):
     post = post_or_404(post_id)
-    try:
-        services.withdraw(post, current_user)
-    except ModerationError as error:
-        db.session.rollback()
-        return refuse(error)
+    services.withdraw(post, current_user)
     db.session.commit()
     flash("Your post is withdrawn. It is no longer visible to anyone.", "info")
     return redirect(url_for("account.my_posts"))
@@ -156,11 +142,7 @@ def withdraw(post_id: int):
 @login_required
 def review(post_id: int):
     post = post_or_404(post_id)
-    try:
-        services.record_medical_review(post, current_user)
-    except ModerationError as error:
-        db.session.rollback()
-        return refuse(error)
+    services.record_medical_review(post, current_user)
     db.session.commit()
     flash("Thank you: your medical review is recorded on the article.", "success")
     return redirect(post_url(post))
@@ -188,12 +170,8 @@ def flag_post(post_id: int):
 
 def submit_flag(item, post: Post):
     form = FlagForm()
-    try:
-        services.ensure_can_write(current_user)
-        flag(item, current_user, form.reason.data or "", form.note.data or "")
-    except ModerationError as error:
-        db.session.rollback()
-        return refuse(error)
+    services.ensure_can_write(current_user)
+    flag(item, current_user, form.reason.data or "", form.note.data or "")
     db.session.commit()
     flash("Thank you. The moderators will take a look.", "success")
     return redirect(post_url(post))
@@ -216,9 +194,6 @@ def comment(post_id: int):
             comment_form=form,
             flag_form=FlagForm(),
         ), 400
-    except ModerationError as error:
-        db.session.rollback()
-        return refuse(error)
     db.session.commit()
     if created.status == "published":
         flash("Your reply is published.", "success")
@@ -239,11 +214,7 @@ def flag_comment(comment_id: int):
 @login_required
 def withdraw_comment(comment_id: int):
     comment, post = comment_and_post(comment_id)
-    try:
-        services.withdraw(comment, current_user)
-    except ModerationError as error:
-        db.session.rollback()
-        return refuse(error)
+    services.withdraw(comment, current_user)
     db.session.commit()
     flash("Your reply is withdrawn.", "info")
     return redirect(post_url(post))

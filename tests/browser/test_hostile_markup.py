@@ -154,7 +154,7 @@ def test_hostile_post_stays_inert_through_review_and_publication(
     watch.assert_inert(page, "the moderation queue")
     item.get_by_role("button", name="Approve").click()
     page.wait_for_url(live_server + "/moderation/")
-    assert page.get_by_text("Done: approve.").is_visible()
+    assert page.get_by_text("Done: the post is approved.").is_visible()
     watch.assert_inert(page, "the queue after approving")
     page.goto(live_server + post_path)
     assert page.get_by_role("heading", level=1).inner_text() == HOSTILE_TITLE

@@ -1,6 +1,10 @@
+import tomllib
+from pathlib import Path
+
+import pytest
 from sqlalchemy import func, select
 
-from app.demo.loader import seed_demo
+from app.demo.loader import CONTENT, DemoContentError, read_document, seed_demo
 from app.extensions import db
 from app.models import Post, Tag, User
 from tests.helpers import sign_in
@@ -116,3 +120,35 @@ def test_demo_passwords_are_random_and_work(runner, client, app):
 def test_demo_is_only_loaded_into_an_empty_database(app, users):
     assert seed_demo().created is False
     assert db.session.scalar(select(func.count(Post.id))) == 0
+
+
+def test_demo_posts_come_from_the_content_files_through_the_importer(app):
+    seed_demo()
+    db.session.commit()
+    posts = db.session.scalars(select(Post)).all()
+    files = {entry.name.removesuffix(".md") for entry in (CONTENT / "posts").iterdir()}
+    assert {post.external_id for post in posts} == {f"demo/{name}" for name in files}
+    reviewed = [post for post in posts if post.reviewed_by_id is not None]
+    assert reviewed and all(post.reviewed_by_id != post.author_id for post in reviewed)
+
+
+def test_every_demo_content_file_is_package_data():
+    root = Path(__file__).parents[2]
+    settings = tomllib.loads((root / "pyproject.toml").read_text())
+    patterns = settings["tool"]["setuptools"]["package-data"]["app.demo"]
+    demo = root / "app" / "demo"
+    packaged = {path for pattern in patterns for path in demo.glob(pattern)}
+    on_disk = {path for path in (demo / "content").rglob("*") if path.is_file()}
+    assert on_disk == packaged
+
+
+def test_a_demo_file_keeps_its_body_exactly_and_needs_front_matter(tmp_path):
+    path = tmp_path / "a-post.md"
+    path.write_text('+++\ntitle = "A title"\n+++\nThe body.\n\n+++\nstill body', encoding="utf-8")
+    document = read_document(path)
+    assert (document.name, document.fields) == ("a-post", {"title": "A title"})
+    assert document.body == "The body.\n\n+++\nstill body"
+    for broken in ("No front matter.", '+++\ntitle = "never closed"\n', "+++\ntitle = \n+++\n"):
+        path.write_text(broken, encoding="utf-8")
+        with pytest.raises(DemoContentError, match="a-post.md"):
+            read_document(path)

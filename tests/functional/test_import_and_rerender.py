@@ -5,6 +5,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Post, SearchOutbox
+from app.posts.importer import import_records
 from tests.conftest import make_user
 from tests.helpers import make_post, make_tag
 
@@ -69,6 +70,31 @@ def test_import_validates_each_line_and_is_idempotent(runner, app, tmp_path):
     again = runner.invoke(args=["posts", "import", str(source)])
     assert "Imported 0 posts; 2 already there" in again.output
     assert db.session.scalar(select(func.count(Post.id))) == 2
+
+
+def test_an_imported_post_names_its_medical_reviewer(app):
+    author = make_user("importer", "provider", verification_state="verified")
+    reviewer = make_user("reviewer", "provider", verification_state="verified")
+    make_user("member")
+    make_tag("azathioprine", "medication")
+    db.session.commit()
+    records = [
+        json.loads(line(reviewed_by="Reviewer")),
+        json.loads(line(external_id="ext-2", reviewed_by="member")),
+        json.loads(line(external_id="ext-3", reviewed_by="importer")),
+        json.loads(line(external_id="ext-4", reviewed_by=7)),
+        json.loads(line(external_id="ext-5", reviewed_by="reviewer\x00")),
+    ]
+    report = import_records(enumerate(records, start=1))
+    assert report.created == 1
+    errors = dict(report.errors)
+    assert "not a verified provider" in errors[2]
+    assert "other than its author" in errors[3]
+    assert "must be the username of a verified provider" in errors[4]
+    assert errors[5] == errors[4]
+    post = db.session.scalars(select(Post)).one()
+    assert (post.author_id, post.reviewed_by_id) == (author.id, reviewer.id)
+    assert post.last_reviewed_at == post.published_at
 
 
 def test_rerender_updates_outdated_html_only(runner, app):

@@ -34,7 +34,6 @@ from app.models import (
 )
 from app.moderation import gate
 from app.moderation.service import MAX_REASON, ModerationError
-from app.posts.queries import PUBLIC_STATUS
 
 DISPLAY_NAME_MAX = 80
 BIO_MAX = 5000
@@ -299,7 +298,7 @@ def change_handle(member: User, raw: str) -> None:
         ) from None
     # The search index knows posts by their author's handle.
     published = db.session.scalars(
-        select(Post.id).where(Post.author_id == member.id, Post.status == PUBLIC_STATUS)
+        select(Post.id).where(Post.author_id == member.id, Post.is_public)
     )
     db.session.add_all(SearchOutbox(post_id=post_id, operation="index") for post_id in published)
     db.session.flush()

@@ -22,7 +22,7 @@ def rerender_outdated(everything: bool = False) -> dict[str, int]:
             item.markup_version = MARKUP_VERSION
             if isinstance(item, Post):
                 item.summary = summarize(item.body_html)
-                if item.status == "published":
+                if item.is_public:
                     db.session.add(SearchOutbox(post_id=item.id, operation="index"))
             counts["posts" if isinstance(item, Post) else "comments"] += 1
     for tag in db.session.scalars(select(Tag)):

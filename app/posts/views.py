@@ -220,7 +220,7 @@ def comment(post_id: int):
         db.session.rollback()
         return refuse(error)
     db.session.commit()
-    if created.status == "published":
+    if created.is_public:
         flash("Your reply is published.", "success")
     else:
         flash("Thank you. Your reply will appear once a moderator has looked at it.", "info")

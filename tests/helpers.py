@@ -8,7 +8,7 @@ from pathlib import Path
 
 from app.db import utcnow
 from app.extensions import db
-from app.models import Tag
+from app.models import Comment, Tag
 from app.posts.services import create_published_post
 
 PASSWORD = "correct horse battery staple"
@@ -114,3 +114,17 @@ def make_post(
         post.published_at = None
     db.session.commit()
     return post
+
+
+def add_comment(post, author, body: str, status: str) -> Comment:
+    """A reply in this status, added to the session (the caller commits)."""
+    comment = Comment(
+        post_id=post.id,
+        author_id=author.id,
+        body_source=body,
+        body_html=f"<p>{body}</p>",
+        markup_version=1,
+        status=status,
+    )
+    db.session.add(comment)
+    return comment

@@ -19,7 +19,6 @@ from app.extensions import db
 from app.models import Bookmark, Follow, Post, Reaction, Tag, User, post_tags
 from app.posts import changes
 from app.posts.queries import (
-    PUBLIC_STATUS,
     published_counts_by_tag,
     published_posts,
 )
@@ -34,7 +33,7 @@ class EngagementError(DomainError):
 
 
 def _ensure_published(post: Post) -> None:
-    if post.status != PUBLIC_STATUS:
+    if not post.is_public:
         raise EngagementError(
             "Only published posts can be marked helpful or saved; this one is not published.",
             409,

@@ -139,7 +139,7 @@ def post_jsonld(post: Post, comments: Iterable[Comment] = ()) -> dict:
             data["lastReviewed"] = w3c_datetime(post.last_reviewed_at)
     else:
         data["text"] = post.summary
-        data["commentCount"] = sum(1 for c in comments if c.status == "published")
+        data["commentCount"] = sum(1 for c in comments if c.is_public)
     return data
 
 

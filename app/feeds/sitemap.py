@@ -22,7 +22,6 @@ from app.feeds.atom import xml_text
 from app.feeds.metadata import w3c_datetime
 from app.links import site_url_for
 from app.models import Post, Tag, User, post_tags
-from app.posts.queries import PUBLIC_STATUS
 
 SITEMAP_NAMESPACE = "http://www.sitemaps.org/schemas/sitemap/0.9"
 POSTS_PER_SITEMAP = 10_000
@@ -43,7 +42,7 @@ def _newest(*moments: datetime | None) -> datetime | None:
 
 
 def _public_posts(*columns) -> Select:
-    return select(*columns).where(Post.status == PUBLIC_STATUS)
+    return select(*columns).where(Post.is_public)
 
 
 def _last_changes(group_by) -> Select:

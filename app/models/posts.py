@@ -10,11 +10,12 @@ from app.db import Base, TimestampMixin, utcnow
 from app.models.enums import CONTENT_STATES, POST_KINDS, in_list
 from app.models.tags import Tag, post_tags
 from app.models.users import User
+from app.models.visibility import Publishable
 
 CHARACTERS_A_MINUTE = 1200
 
 
-class Post(TimestampMixin, Base):
+class Post(Publishable, TimestampMixin, Base):
     __tablename__ = "posts"
     __table_args__ = (
         CheckConstraint(in_list("kind", POST_KINDS), name="kind"),
@@ -57,10 +58,6 @@ class Post(TimestampMixin, Base):
         return body
 
     @property
-    def is_published(self) -> bool:
-        return self.status == "published"
-
-    @property
     def finding_list(self) -> list[dict]:
         return json.loads(self.findings or "[]")
 
@@ -91,7 +88,7 @@ class Revision(Base):
     body_source: Mapped[str] = mapped_column(Text)
 
 
-class Comment(TimestampMixin, Base):
+class Comment(Publishable, TimestampMixin, Base):
     __tablename__ = "comments"
     __table_args__ = (
         CheckConstraint(in_list("status", CONTENT_STATES), name="status"),

@@ -49,7 +49,7 @@ def flag(item: Post | Comment, reporter: User, reason: str, note: str = "") -> F
     note = (note or "").strip()
     if len(note) > MAX_NOTE:
         raise ModerationError(f"Please keep the note under {MAX_NOTE} characters.", 400)
-    if item.status != "published":
+    if not item.is_public:
         raise ModerationError("Only published posts and comments can be flagged.", 409)
     if item.author_id == reporter.id:
         raise ModerationError("You cannot flag your own writing; edit or withdraw it instead.", 400)

@@ -9,7 +9,7 @@ flags with their reporters' standing, and author histories are loaded for the pa
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 
 from sqlalchemy import func, or_, select
@@ -30,6 +30,9 @@ class AuthorHistory:
     published: int = 0
     rejected: int = 0
     removed: int = 0
+
+
+HISTORY_STATES = tuple(counted.name for counted in fields(AuthorHistory))
 
 
 @dataclass
@@ -75,7 +78,7 @@ def _waiting(model, flag_column):
     flagged = select(flag_column).where(Flag.state == "open", flag_column.is_not(None))
     return or_(
         model.status.in_(("pending", "hidden")),
-        (model.status == "published") & model.id.in_(flagged),
+        model.is_public & model.id.in_(flagged),
     )
 
 
@@ -180,9 +183,7 @@ def _attach_histories(items: list[QueueItem]) -> None:
     author_ids = {entry.item.author_id for entry in items}
     rows = db.session.execute(
         select(Post.author_id, Post.status, func.count())
-        .where(
-            Post.author_id.in_(author_ids), Post.status.in_(("published", "rejected", "removed"))
-        )
+        .where(Post.author_id.in_(author_ids), Post.status.in_(HISTORY_STATES))
         .group_by(Post.author_id, Post.status)
     )
     histories: dict[int, AuthorHistory] = defaultdict(AuthorHistory)

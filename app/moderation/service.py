@@ -171,7 +171,7 @@ def is_trusted(user: User) -> bool:
 
 def dismiss_flags(item: Item, actor: User) -> ModerationEvent:
     """A moderator keeps a flagged item as it is: its open flags are dismissed."""
-    if item.status != "published" or not has_open_flags(item):
+    if not item.is_public or not has_open_flags(item):
         raise ModerationError(
             f"This {target_type(item)} has no open flags to dismiss. "
             "It may have changed since you loaded the page.",

@@ -21,8 +21,8 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
 from app.models import Comment, Post, User
+from app.models.visibility import status_is_public
 
-PUBLISHED = "published"
 GOOD_STANDING = 1  # contributions published now that make a member's flags count
 PENDING_KEY = "standing_pending"
 
@@ -50,7 +50,7 @@ def published_contributions(connection: Connection, member_ids: Iterable[int]) -
             dict(
                 connection.execute(
                     select(model.author_id, func.count())
-                    .where(model.author_id.in_(ids), model.status == PUBLISHED)
+                    .where(model.author_id.in_(ids), model.is_public)
                     .group_by(model.author_id)
                 ).all()
             )
@@ -83,7 +83,7 @@ def recount(session: Session, member_ids: Iterable[int | None]) -> None:
 
 def _moves_publication(item: Post | Comment) -> bool:
     history = inspect(item).attrs.status.history
-    return PUBLISHED in (*history.added, *history.deleted)
+    return any(status_is_public(status) for status in (*history.added, *history.deleted))
 
 
 @event.listens_for(Session, "before_flush")
@@ -93,7 +93,7 @@ def _note_publication_changes(session: Session, flush_context, instances) -> Non
         for item in (*session.new, *session.dirty, *session.deleted)
         if isinstance(item, Post | Comment)
         and (
-            (item in session.deleted and item.status == PUBLISHED)
+            (item in session.deleted and item.is_public)
             or (item not in session.deleted and _moves_publication(item))
         )
     ]

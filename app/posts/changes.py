@@ -26,9 +26,10 @@ from sqlalchemy.orm import Session
 
 from app.cache import mark_public_content_changed
 from app.models import Comment, Post, Tag, User
+from app.models.visibility import status_is_public
 from app.posts import listing_index
 from app.posts.listing_index import Footprint, Footprints
-from app.posts.queries import PUBLIC_STATUS, published_by, published_in_tag
+from app.posts.queries import published_by, published_in_tag
 from app.search import outbox
 
 AUTHOR_FACTS_IN_SEARCH = ("username", "role")
@@ -47,7 +48,7 @@ class Snapshot:
 
     def is_public(self, item_id: int) -> bool:
         state = self.shown.get(item_id)
-        return state is not None and state[0] == PUBLIC_STATUS
+        return state is not None and status_is_public(state[0])
 
 
 @dataclass(frozen=True)

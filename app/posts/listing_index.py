@@ -1,7 +1,7 @@
 """The listing index: which published posts each tag lists, and how many each tag and author
 has, kept in the same transaction as every change to a post.
 
-Four denormalized facts, all derived from the one visibility rule (app.posts.queries):
+Four denormalized facts, all derived from the one visibility rule (app.models.visibility):
 - `post_tags.published_at` and `.helpful_count`: the post's publication time and helpful count
   while it is public (else NULL and 0), so a tag's listings (newest or most helpful first), its
   previous/next and related posts read one index in order;
@@ -26,7 +26,6 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from app.db import UTCDateTime
 from app.models import Post, TagKindCount, TagPairCount, User, post_tags
-from app.posts.queries import PUBLIC_STATUS
 
 
 @dataclass(frozen=True)
@@ -56,15 +55,15 @@ def footprints(connection: Connection, post_ids: Iterable[int]) -> Footprints:
         return {}
     rows = connection.execute(
         select(
-            *(Post.id, Post.status, Post.author_id, Post.kind, Post.published_at),
+            *(Post.id, Post.is_public, Post.author_id, Post.kind, Post.published_at),
             *(Post.helpful_count, post_tags.c.tag_id),
         )
         .outerjoin(post_tags, post_tags.c.post_id == Post.id)
         .where(Post.id.in_(ids))
     ).all()
     public: dict[int, tuple] = {}
-    for post_id, status, *facts, tag_id in rows:
-        if status == PUBLIC_STATUS:
+    for post_id, is_public, *facts, tag_id in rows:
+        if is_public:
             tag_ids = public.setdefault(post_id, (*facts, set()))[-1]
             if tag_id is not None:
                 tag_ids.add(tag_id)

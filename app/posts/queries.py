@@ -1,4 +1,5 @@
-"""Who may see which posts: the one place visibility is decided.
+"""Who may see which posts: the queries built on the public rule (`is_public`, owned by
+app.models.visibility) and the exceptions for authors and moderators.
 
 Every list, page, feed, sitemap, API response and search result builds on these helpers,
 so content that is not published cannot leak through a forgotten filter.
@@ -16,7 +17,6 @@ from app.db import inline, inline_key
 from app.extensions import db
 from app.models import Comment, Post, Tag, TagKindCount, User, post_tags
 
-PUBLIC_STATUS = "published"
 # What a post says: its Markdown, the HTML made of it, and the screening findings.
 SOURCE_COLUMNS = (Post.body_source, Post.findings)
 # What a byline shows of an account (name, role, the verified provider's badge). Nothing
@@ -73,7 +73,7 @@ def published_posts(*, with_tags: bool = True, with_bodies: bool = False) -> Sel
     loads += [defer(column, raiseload=True) for column in hidden]
     return (
         select(Post)
-        .where(Post.status == PUBLIC_STATUS)
+        .where(Post.is_public)
         .options(*loads)
         .order_by(Post.published_at.desc(), Post.id.desc())
     )
@@ -93,7 +93,7 @@ def author_named(username: str) -> User | None:
 def can_view(post: Post, viewer: User | None) -> bool:
     """Published posts for everyone; a draft for its author alone; what was submitted (pending,
     rejected, hidden, removed) for its author and the moderators."""
-    if post.status == PUBLIC_STATUS:
+    if post.is_public:
         return True
     if viewer is None or not viewer.is_authenticated:
         return False
@@ -246,11 +246,10 @@ def visible_comments(post: Post, viewer: User | None) -> list[Comment]:
         )
     elif signed_in:
         query = query.where(
-            (Comment.status == PUBLIC_STATUS)
-            | ((Comment.author_id == viewer.id) & (Comment.status != "deleted"))
+            Comment.is_public | ((Comment.author_id == viewer.id) & (Comment.status != "deleted"))
         )
     else:
-        query = query.where(Comment.status == PUBLIC_STATUS)
+        query = query.where(Comment.is_public)
     return list(db.session.scalars(query))
 
 

@@ -116,7 +116,7 @@ def similar_by_title(post: Post, limit: int, exclude: set[int]) -> list[Post]:
 
 def previous_next(post: Post) -> Neighbours:
     """The published posts just before and after this one in its first tag (one query)."""
-    if not post.is_published or post.published_at is None or not post.tags:
+    if not post.is_public or post.published_at is None or not post.tags:
         return Neighbours()
     tag, when = post.tags[0], post.published_at
     values = {"tag_id": tag.id, "when": when, "post_id": post.id}

@@ -183,7 +183,7 @@ def update_post(
     post.markup_version = MARKUP_VERSION
     post.findings = json.dumps(rendered.findings)
     db.session.flush()
-    if post.status == "published" and gate.needs_review(editor, rendered.findings):
+    if post.is_public and gate.needs_review(editor, rendered.findings):
         service.apply(post, "resubmit", editor)
     elif submit and post.status in ("draft", "rejected"):
         submit_post(post, editor)
@@ -198,7 +198,7 @@ def withdraw(item: Post | Comment, author: User) -> None:
 
 def create_comment(*, post: Post, author: User, body: str) -> Comment:
     gate.admit(author, "reply")
-    if post.status != "published":
+    if not post.is_public:
         raise ModerationError("Comments are open on published posts only.", 409)
     body = body.strip()
     if not COMMENT_MIN <= len(body) <= COMMENT_MAX:
@@ -262,7 +262,7 @@ def record_medical_review(post: Post, reviewer: User) -> None:
     gate.ensure_not_suspended(reviewer)
     if not reviewer.is_verified_provider:
         raise ModerationError("Only verified providers can review articles.", 403)
-    if post.kind != "article" or post.status != "published":
+    if post.kind != "article" or not post.is_public:
         raise ModerationError("Only published articles carry a medical review.", 409)
     if post.author_id == reviewer.id:
         raise ModerationError("An article is reviewed by someone other than its author.", 400)

@@ -195,7 +195,7 @@ def comment(post_id: int):
             flag_form=FlagForm(),
         ), 400
     db.session.commit()
-    if created.status == "published":
+    if created.is_public:
         flash("Your reply is published.", "success")
     else:
         flash("Thank you. Your reply will appear once a moderator has looked at it.", "info")

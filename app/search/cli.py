@@ -11,7 +11,6 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Post
-from app.posts.queries import PUBLIC_STATUS
 from app.search import SearchError, SearchUnavailable, get_backend
 from app.search.outbox import drain, outbox_status, rebuild_from_database
 from app.search.synonyms import DEFAULT_SYNONYMS_PATH, load_synonyms
@@ -59,7 +58,7 @@ def rebuild_command() -> None:
 def status_command() -> None:
     """Documents in the index against published posts, and the queue of changes."""
     backend = get_backend(current_app)
-    published = db.session.scalar(select(func.count(Post.id)).where(Post.status == PUBLIC_STATUS))
+    published = db.session.scalar(select(func.count(Post.id)).where(Post.is_public))
     status = outbox_status()
     click.echo(f"Backend:   {current_app.config['SEARCH_BACKEND']} ({backend!r})")
     click.echo(f"Outbox:    {status.pending} queued, {status.failing} failed at least once")

@@ -12,7 +12,6 @@ from app.db import inline
 from app.extensions import db
 from app.models import Post, Tag, TagPairCount, User, post_tags
 from app.posts.queries import (
-    PUBLIC_STATUS,
     TAG_LABEL_COLUMNS,
     count_in_tag,
     published_in_tag,
@@ -115,7 +114,7 @@ def _overview_sections(limit: int) -> Select:
         .where(
             listed.tag_id == bindparam("listed_tag_id"),
             listed.published_at.is_not(None),
-            Post.status == PUBLIC_STATUS,
+            Post.is_public,
         )
         .order_by(listed.published_at.desc(), listed.post_id.desc())
         .limit(inline(limit))

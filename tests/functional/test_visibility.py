@@ -3,9 +3,8 @@
 import pytest
 
 from app.extensions import db
-from app.models import Comment
 from tests.conftest import make_user
-from tests.helpers import make_post, make_tag, sign_in
+from tests.helpers import add_comment, make_post, make_tag, sign_in
 
 HIDDEN = ("draft", "pending", "rejected", "hidden", "removed", "deleted")
 LISTINGS = ("/", "/tags/", "/tags/azathioprine", "/authors/writer", "/search?q=secret")
@@ -24,16 +23,7 @@ def world(app):
         for state in HIDDEN
     }
     for state in HIDDEN:
-        db.session.add(
-            Comment(
-                post_id=public.id,
-                author_id=writer.id,
-                body_source=f"secret {state} reply",
-                body_html=f"<p>secret {state} reply</p>",
-                markup_version=1,
-                status=state,
-            )
-        )
+        add_comment(public, writer, f"secret {state} reply", state)
     db.session.commit()
     return {"public": public, "posts": posts}
 

@@ -62,11 +62,17 @@ class Pending:
 
 
 def snapshot(connection: Connection, model: Changeable, ids: Iterable[int]) -> Snapshot:
+    """The items as they are now, locked until the transaction ends (PostgreSQL; SQLite's
+    writers hold the database's lock already), so that a concurrent change waits for this one
+    and moves the listing index from what this one leaves, never from the same state twice."""
     ids = sorted(set(ids))
     if not ids:
         return Snapshot({}, {})
     rows = connection.execute(
-        select(model.id, model.status, model.updated_at).where(model.id.in_(ids))
+        select(model.id, model.status, model.updated_at)
+        .where(model.id.in_(ids))
+        .order_by(model.id)
+        .with_for_update()
     ).all()
     prints = listing_index.footprints(connection, ids) if model is Post else {}
     return Snapshot({item_id: (status, at) for item_id, status, at in rows}, prints)

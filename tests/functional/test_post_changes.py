@@ -3,13 +3,17 @@ through the ORM with nothing more, or around a bulk statement with app.posts.cha
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 from flask import current_app
-from sqlalchemy import func, select, update
+from sqlalchemy import event, func, select, update
+from sqlalchemy.orm import Session
 
 from app.cache import content_version
 from app.extensions import db
 from app.models import Post, SearchOutbox, User, post_tags
+from app.moderation import service
 from app.posts import changes
 from app.posts.queries import published_counts_by_tag
 from app.search import get_backend
@@ -99,3 +103,40 @@ def test_a_count_moved_in_bulk_leaves_the_index_and_cache_alone(post):
     assert content_version() == version
     assert db.session.scalar(select(func.count(SearchOutbox.id))) == 0
     assert db.session.scalar(select(func.max(post_tags.c.helpful_count))) == 1
+
+
+@pytest.mark.postgres_only
+def test_a_removal_during_an_edit_moves_the_counts_once(app, post):
+    """The author's edit reads the post; a moderator removes it before the edit's UPDATE.
+
+    Without a lock on what the edit read, both transactions moved the listing index by the
+    post's publication: the author's count and the tag's went to -1."""
+    post_id, author_id = post.id, post.author_id
+    tag_id = db.session.scalar(select(post_tags.c.tag_id).where(post_tags.c.post_id == post_id))
+    moderator_id = make_user("moderator_on_duty", role="moderator").id
+    db.session.commit()
+    editing = Session(db.engine)
+    editing.get(Post, post_id).title = "An edited title about tapering"
+    removal = threading.Thread(target=remove_as_moderator, args=(app, post_id, moderator_id))
+
+    def moderator_acts_meanwhile(session, flush_context, instances):
+        if removal.ident is None:
+            removal.start()
+            removal.join(timeout=2)  # blocks on the edit's lock: the edit commits first
+
+    event.listen(editing, "before_flush", moderator_acts_meanwhile)
+    editing.commit()
+    editing.close()
+    removal.join()
+    db.session.expire_all()
+    assert db.session.get(Post, post_id).status == "removed"
+    assert db.session.get(User, author_id).published_post_count == 0
+    assert published_counts_by_tag().get(tag_id, 0) == 0
+
+
+def remove_as_moderator(app, post_id: int, moderator_id: int) -> None:
+    with app.app_context():
+        moderator = db.session.get(User, moderator_id)
+        service.apply(db.session.get(Post, post_id), "remove", moderator, "spam")
+        db.session.commit()
+        db.session.remove()

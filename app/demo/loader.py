@@ -22,7 +22,7 @@ from app.content import render_markdown
 from app.db import utcnow
 from app.extensions import db
 from app.models import Post, Tag, User
-from app.posts.importer import import_records
+from app.posts.importer import import_records, record_errors
 
 DEMO_EMAIL_DOMAIN = "demo.invalid"
 CONTENT = resources.files("app.demo") / "content"
@@ -70,15 +70,16 @@ def seed_demo() -> SeedResult:
 
 
 def import_posts(documents: list[Document]) -> int:
+    """All the demo posts or, before anything is written, DemoContentError naming the bad ones
+    (the importer commits as it goes)."""
     now = utcnow()
     documents = sorted(documents, key=lambda document: (published_at(document, now), document.name))
-    report = import_records(enumerate(post_record(document, now) for document in documents))
-    if report.errors:
-        problems = "; ".join(
-            f"{documents[number].name}: {error}" for number, error in report.errors
-        )
+    records = [post_record(document, now) for document in documents]
+    errors = record_errors(enumerate(records))
+    if errors:
+        problems = "; ".join(f"{documents[number].name}: {error}" for number, error in errors)
         raise DemoContentError(f"demo posts that cannot be loaded: {problems}")
-    return report.created
+    return import_records(enumerate(records)).created
 
 
 def post_record(document: Document, now: datetime) -> dict[str, Any]:

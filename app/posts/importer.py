@@ -117,19 +117,12 @@ def import_records(records: Iterable[tuple[int, object]], progress=None) -> Impo
     """Validate and import numbered records, each what one JSON line holds; a bad record is
     reported by its number and skipped."""
     report = ImportReport()
-    tags = {tag.slug: tag for tag in db.session.scalars(select(Tag))}
+    tags = known_tags()
     authors: dict[str, User | None] = {}
     batch: list[tuple[int, ImportLine]] = []
     for number, data in records:
         try:
-            line = parse_record(data)
-            unknown = [slug for slug in line.tag_slugs if slug not in tags]
-            if unknown:
-                raise LineError("unknown tags: " + ", ".join(unknown))
-            if member(line.author, authors) is None:
-                raise LineError(f"unknown author {line.author!r}")
-            if line.reviewed_by is not None:
-                check_reviewer(line, member(line.reviewed_by, authors))
+            line = checked_record(data, tags, authors)
         except LineError as error:
             report.errors.append((number, str(error)))
             continue
@@ -143,6 +136,34 @@ def import_records(records: Iterable[tuple[int, object]], progress=None) -> Impo
     if report.created:
         refresh_planner_statistics()
     return report
+
+
+def record_errors(records: Iterable[tuple[int, object]]) -> list[tuple[int, str]]:
+    """What import_records would refuse, found without writing anything."""
+    tags, authors, errors = known_tags(), {}, []
+    for number, data in records:
+        try:
+            checked_record(data, tags, authors)
+        except LineError as error:
+            errors.append((number, str(error)))
+    return errors
+
+
+def known_tags() -> dict[str, Tag]:
+    return {tag.slug: tag for tag in db.session.scalars(select(Tag))}
+
+
+def checked_record(data: object, tags: dict[str, Tag], authors: dict[str, User | None]):
+    """The record as an ImportLine, or LineError saying why it cannot be imported."""
+    line = parse_record(data)
+    unknown = [slug for slug in line.tag_slugs if slug not in tags]
+    if unknown:
+        raise LineError("unknown tags: " + ", ".join(unknown))
+    if member(line.author, authors) is None:
+        raise LineError(f"unknown author {line.author!r}")
+    if line.reviewed_by is not None:
+        check_reviewer(line, member(line.reviewed_by, authors))
+    return line
 
 
 def member(username: str, known: dict[str, User | None]) -> User | None:

@@ -4,7 +4,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from app.demo.loader import CONTENT, DemoContentError, read_document, seed_demo
+from app.demo import loader
+from app.demo.loader import CONTENT, DemoContentError, Document, read_document, seed_demo
 from app.extensions import db
 from app.models import Post, Tag, User
 from tests.helpers import sign_in
@@ -152,3 +153,24 @@ def test_a_demo_file_keeps_its_body_exactly_and_needs_front_matter(tmp_path):
         path.write_text(broken, encoding="utf-8")
         with pytest.raises(DemoContentError, match="a-post.md"):
             read_document(path)
+
+
+def test_a_bad_demo_post_stops_the_demo_before_anything_is_saved(app, monkeypatch):
+    """The importer commits as it goes: the demo checks every post first, so a broken file
+    never leaves half a demo (and sign-ins nobody saw) in the database."""
+    shipped = loader.read_documents
+
+    def with_a_broken_post(folder: str) -> list[Document]:
+        documents = shipped(folder)
+        if folder == "posts":
+            broken = dict(documents[-1].fields, tags=["no-such-tag"])
+            documents.append(Document("broken-post", broken, "A body."))
+        return documents
+
+    monkeypatch.setattr(loader, "read_documents", with_a_broken_post)
+    with pytest.raises(DemoContentError, match="broken-post: unknown tags: no-such-tag"):
+        seed_demo()
+    db.session.rollback()
+    assert loader.database_is_empty()
+    monkeypatch.setattr(loader, "read_documents", shipped)
+    assert seed_demo().created

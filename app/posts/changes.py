@@ -74,8 +74,10 @@ def snapshot(connection: Connection, model: Changeable, ids: Iterable[int]) -> S
         .order_by(model.id)
         .with_for_update()
     ).all()
-    prints = listing_index.footprints(connection, ids) if model is Post else {}
-    return Snapshot({item_id: (status, at) for item_id, status, at in rows}, prints)
+    shown = {item_id: (status, at) for item_id, status, at in rows}
+    public = [item_id for item_id, (status, _) in shown.items() if status_is_public(status)]
+    prints = listing_index.footprints(connection, public) if model is Post else {}
+    return Snapshot(shown, prints)
 
 
 def without_count(footprint: Footprint | None) -> Footprint | None:
@@ -142,7 +144,7 @@ def _dirty(session: Session, model: type, names: tuple[str, ...]) -> list:
 @event.listens_for(Session, "before_flush")
 def _note_changes(session: Session, flush_context, instances) -> None:
     session.info.pop(PENDING_KEY, None)
-    new_posts = [obj for obj in session.new if isinstance(obj, Post)]
+    new_posts = [obj for obj in session.new if isinstance(obj, Post) and obj.is_public]
     persistent = [obj.id for obj in session.deleted if isinstance(obj, Post)] + [
         obj.id for obj in session.dirty if isinstance(obj, Post) and session.is_modified(obj)
     ]

@@ -813,8 +813,11 @@ class WhooshBackend:
     # Health and lifecycle
 
     def check(self) -> None:
+        """Open and probe the index once, without waiting out a rebuild's renames: callers
+        that repair it check again under the outbox lock, which a rebuild holds."""
+
         def open_and_probe() -> None:
-            with self._open_index().searcher() as searcher:
+            with open_index(self.index_dir).searcher() as searcher:
                 probe(searcher)
 
         self._guarded(open_and_probe)

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
 from app.extensions import db
 from app.models import SearchOutbox
-from app.search import SearchUnavailable, get_backend
+from app.search import SearchUnavailable, get_backend, whoosh_backend
 from app.search.cli import search_cli
 from app.search.outbox import (
     apply_pending,
@@ -128,6 +130,19 @@ def test_a_missing_index_leaves_the_rows_for_later(backend, author, index_dir):
     assert ensure_index(backend) is True
     assert found(backend, "broken") == [post.id]
     assert queued() == []
+
+
+def test_a_missing_index_is_rebuilt_at_start_up_without_waiting(backend, author, monkeypatch):
+    """The waits for a rebuild's renames are for searches; start-up checks under the lock."""
+    post = make_post(author, title="Azathioprine at start-up")
+    backend.close()
+    shutil.rmtree(backend.index_dir)
+
+    sleeps: list[float] = []
+    monkeypatch.setattr(whoosh_backend.time, "sleep", sleeps.append)
+    assert ensure_index(backend) is True
+    assert sleeps == []
+    assert found(backend, "start-up") == [post.id]
 
 
 def test_a_database_error_leaves_the_rows_and_does_not_raise(backend, author, monkeypatch):

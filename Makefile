@@ -88,10 +88,14 @@ lint: install
 	$(BIN)/ruff format --check .
 
 # The whole suite on SQLite + Whoosh, then the functional, API, search and security suites on
-# PostgreSQL with its search backend (docs/design.md, "One machine, then many").
+# PostgreSQL with its search backend (docs/design.md, "One machine, then many"). Each run
+# spreads its test files over TEST_WORKERS processes (pytest-xdist); TEST_WORKERS=0 runs
+# them in this one.
+TEST_WORKERS ?= 2
+PYTEST := $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
 test: install browser-deps node-deps service-deps lint
-	$(BIN)/python -m pytest
-	TEST_DATABASE=postgres $(BIN)/python -m pytest tests/functional tests/api tests/search tests/security
+	$(PYTEST)
+	TEST_DATABASE=postgres $(PYTEST) tests/functional tests/api tests/search tests/security
 
 # BASELINE=REV also measures a git revision's moderation paths in the same run, for comparison.
 bench: install service-deps

@@ -10,7 +10,9 @@ import warnings
 
 import pytest
 import sqlalchemy as sa
+from flask import Flask
 from flask.testing import FlaskClient
+from jinja2 import BytecodeCache
 
 from app import create_app
 from app.auth.services import create_account
@@ -44,6 +46,24 @@ ENVIRONMENT_SETTINGS = (
     "MAIL_FOLDER",
     "SITE_URL",
 )
+
+
+class SharedTemplateCache(BytecodeCache):
+    """Compiled templates kept in memory for every app the tests build (each test builds its
+    own app, and would otherwise compile each template it renders again)."""
+
+    def __init__(self) -> None:
+        self.compiled: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket) -> None:
+        if bucket.key in self.compiled:
+            bucket.bytecode_from_string(self.compiled[bucket.key])
+
+    def dump_bytecode(self, bucket) -> None:
+        self.compiled[bucket.key] = bucket.bytecode_to_string()
+
+
+Flask.jinja_options = {**Flask.jinja_options, "bytecode_cache": SharedTemplateCache()}
 
 
 @pytest.fixture(autouse=True)
@@ -97,8 +117,6 @@ def pytest_sessionfinish(session):
 @pytest.fixture(autouse=True)
 def empty_postgres_database():
     """On PostgreSQL every test starts from empty tables, as it does with a new SQLite file."""
-    if _POSTGRES:
-        collect_earlier_tests_connections()
     if on_postgres():
         postgres_server()
         empty_tables(_POSTGRES["url"])
@@ -113,9 +131,22 @@ def collect_earlier_tests_connections() -> None:
         gc.collect()
 
 
+# Connections of the tests' database beyond these, or any left inside a transaction, are
+# collected before the tables are emptied (a full collection costs more than the emptying).
+IDLE_CONNECTIONS_KEPT = 40
+OTHER_CONNECTIONS = sa.text(
+    "SELECT count(*), count(*) FILTER (WHERE state <> 'idle') FROM pg_stat_activity "
+    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+)
+
+
 def empty_tables(url: str) -> None:
     engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
     try:
+        with engine.connect() as connection:
+            total, busy = connection.execute(OTHER_CONNECTIONS).one()
+        if busy or total > IDLE_CONNECTIONS_KEPT:
+            collect_earlier_tests_connections()
         with engine.begin() as connection:
             connection.execute(sa.text("SET LOCAL lock_timeout = '10s'"))
             tables = connection.scalars(
@@ -259,15 +290,24 @@ def signed_in(client, users):
     return _sign_in
 
 
-_RELEVANCE_REPORT: list[str] = []
+_SUMMARY: list[str] = []
+SUMMARY_PROPERTY = "terminal summary"
 
 
 @pytest.fixture
-def relevance_report() -> list[str]:
-    """Lines the search quality test wants in the terminal summary."""
-    return _RELEVANCE_REPORT
+def relevance_report(request):
+    """Lines a test wants in the terminal summary (they travel with its report, so they
+    reach the summary from an xdist worker too)."""
+    lines: list[str] = []
+    yield lines
+    request.node.user_properties.extend((SUMMARY_PROPERTY, line) for line in lines)
+
+
+def pytest_runtest_logreport(report):
+    if report.when == "teardown":
+        _SUMMARY.extend(value for name, value in report.user_properties if name == SUMMARY_PROPERTY)
 
 
 def pytest_terminal_summary(terminalreporter):
-    for line in _RELEVANCE_REPORT:
+    for line in _SUMMARY:
         terminalreporter.write_line(line)

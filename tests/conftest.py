@@ -108,6 +108,8 @@ def pytest_collection_modifyitems(config, items):
 
 
 def pytest_sessionfinish(session):
+    for engine in _EMPTYING_ENGINES.values():
+        engine.dispose()
     server = _POSTGRES.pop("server", None)
     if server is not None:
         server.stop()
@@ -138,26 +140,46 @@ OTHER_CONNECTIONS = sa.text(
     "SELECT count(*), count(*) FILTER (WHERE state <> 'idle') FROM pg_stat_activity "
     "WHERE datname = current_database() AND pid <> pg_backend_pid()"
 )
+# Only the tables a test wrote to are truncated (each truncation makes new files for a table
+# and its indexes); every sequence a test moved starts again at 1.
+EMPTY_WRITTEN_TABLES = sa.text(
+    """
+    DO $$
+    DECLARE
+        name text;
+        written boolean;
+        truncated text[] := '{}';
+    BEGIN
+        SET LOCAL lock_timeout = '10s';
+        FOR name IN SELECT quote_ident(tablename) FROM pg_tables WHERE schemaname = 'public'
+        LOOP
+            EXECUTE format('SELECT EXISTS (SELECT FROM %s)', name) INTO written;
+            IF written THEN
+                truncated := truncated || name;
+            END IF;
+        END LOOP;
+        IF cardinality(truncated) > 0 THEN
+            EXECUTE 'TRUNCATE ' || array_to_string(truncated, ', ') || ' CASCADE';
+        END IF;
+        PERFORM setval(format('%I.%I', schemaname, sequencename), 1, false)
+        FROM pg_sequences WHERE schemaname = 'public' AND last_value IS NOT NULL;
+    END
+    $$
+    """
+)
+_EMPTYING_ENGINES: dict[str, sa.Engine] = {}
 
 
 def empty_tables(url: str) -> None:
-    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
-    try:
-        with engine.connect() as connection:
-            total, busy = connection.execute(OTHER_CONNECTIONS).one()
-        if busy or total > IDLE_CONNECTIONS_KEPT:
-            collect_earlier_tests_connections()
-        with engine.begin() as connection:
-            connection.execute(sa.text("SET LOCAL lock_timeout = '10s'"))
-            tables = connection.scalars(
-                sa.text("SELECT quote_ident(tablename) FROM pg_tables WHERE schemaname = 'public'")
-            ).all()
-            if tables:
-                connection.execute(
-                    sa.text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
-                )
-    finally:
-        engine.dispose()
+    if url not in _EMPTYING_ENGINES:
+        _EMPTYING_ENGINES[url] = sa.create_engine(url, pool_size=1, pool_pre_ping=True)
+    engine = _EMPTYING_ENGINES[url]
+    with engine.connect() as connection:
+        total, busy = connection.execute(OTHER_CONNECTIONS).one()
+    if busy or total > IDLE_CONNECTIONS_KEPT:
+        collect_earlier_tests_connections()
+    with engine.begin() as connection:
+        connection.execute(EMPTY_WRITTEN_TABLES)
 
 
 def empty_schema(url: str) -> None:

@@ -112,7 +112,7 @@ def pytest_collection_modifyitems(config, items):
 
 
 def pytest_sessionfinish(session):
-    for engine in _EMPTYING_ENGINES.values():
+    for engine in _HOUSEKEEPING_ENGINES.values():
         engine.dispose()
     if "folder" in _BLANK_SITE:
         shutil.rmtree(_BLANK_SITE.pop("folder"), ignore_errors=True)
@@ -125,6 +125,8 @@ def pytest_sessionfinish(session):
 @pytest.fixture(autouse=True)
 def empty_postgres_database():
     """On PostgreSQL every test starts from empty tables, as it does with a new SQLite file."""
+    if _POSTGRES and earlier_tests_left_connections():
+        collect_earlier_tests_connections()
     if on_postgres():
         postgres_server()
         empty_tables(_POSTGRES["url"])
@@ -139,13 +141,34 @@ def collect_earlier_tests_connections() -> None:
         gc.collect()
 
 
-# Connections of the tests' database beyond these, or any left inside a transaction, are
-# collected before the tables are emptied (a full collection costs more than the emptying).
-IDLE_CONNECTIONS_KEPT = 40
-OTHER_CONNECTIONS = sa.text(
-    "SELECT count(*), count(*) FILTER (WHERE state <> 'idle') FROM pg_stat_activity "
-    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+# The connections the fixtures here keep for themselves from test to test.
+HOUSEKEEPING = "tests-housekeeping"
+LEFT_CONNECTIONS = sa.text(
+    "SELECT count(*) FROM pg_stat_activity "
+    "WHERE backend_type = 'client backend' AND application_name <> :housekeeping"
 )
+_HOUSEKEEPING_ENGINES: dict[str, sa.Engine] = {}
+
+
+def housekeeping_engine(url: str) -> sa.Engine:
+    if url not in _HOUSEKEEPING_ENGINES:
+        _HOUSEKEEPING_ENGINES[url] = sa.create_engine(
+            url,
+            pool_size=1,
+            pool_pre_ping=True,
+            connect_args={"application_name": HOUSEKEEPING},
+        )
+    return _HOUSEKEEPING_ENGINES[url]
+
+
+def earlier_tests_left_connections() -> bool:
+    """Whether a connection to the session's PostgreSQL server is still open between tests:
+    only then can a full garbage collection (about 0.1 s) find one to close."""
+    engine = housekeeping_engine(_POSTGRES["server"].url("postgres"))
+    with engine.connect() as connection:
+        return bool(connection.scalar(LEFT_CONNECTIONS, {"housekeeping": HOUSEKEEPING}))
+
+
 # Only the tables a test wrote to are truncated (each truncation makes new files for a table
 # and its indexes); every sequence a test moved starts again at 1.
 EMPTY_WRITTEN_TABLES = sa.text(
@@ -173,18 +196,10 @@ EMPTY_WRITTEN_TABLES = sa.text(
     $$
     """
 )
-_EMPTYING_ENGINES: dict[str, sa.Engine] = {}
 
 
 def empty_tables(url: str) -> None:
-    if url not in _EMPTYING_ENGINES:
-        _EMPTYING_ENGINES[url] = sa.create_engine(url, pool_size=1, pool_pre_ping=True)
-    engine = _EMPTYING_ENGINES[url]
-    with engine.connect() as connection:
-        total, busy = connection.execute(OTHER_CONNECTIONS).one()
-    if busy or total > IDLE_CONNECTIONS_KEPT:
-        collect_earlier_tests_connections()
-    with engine.begin() as connection:
+    with housekeeping_engine(url).begin() as connection:
         connection.execute(EMPTY_WRITTEN_TABLES)
 
 

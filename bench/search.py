@@ -119,8 +119,13 @@ def build_ours(folder: Path, count: int) -> float:
     return time.perf_counter() - started
 
 
-def ours_searcher(folder: Path) -> Callable[[SearchQuery, dict[int, str]], int]:
+def ours_searcher(
+    folder: Path, engine: bool = True
+) -> Callable[[SearchQuery, dict[int, str]], int]:
+    """Our backend's answers; `engine=False` answers through Whoosh's own searcher instead."""
     backend = WhooshBackend(folder)
+    if not engine:
+        backend._engine.supports = lambda searcher: False
 
     def run(query: SearchQuery, bodies: dict[int, str]) -> int:
         page = backend.search(query)
@@ -128,6 +133,7 @@ def ours_searcher(folder: Path) -> Callable[[SearchQuery, dict[int, str]], int]:
             hit.highlights["body"] = backend.highlight_body(bodies[hit.post_id], query)
         return page.total
 
+    run.backend = backend  # type: ignore[attr-defined]
     return run
 
 
@@ -341,6 +347,10 @@ def main() -> None:
     naive_count = (
         0 if options.no_naive else min(options.naive_posts or options.posts, options.posts)
     )
+    if options.versus_whoosh:
+        workdir = Path(options.keep or tempfile.mkdtemp(prefix="search-bench-"))
+        versus_whoosh_searcher(workdir, options.posts, options.rounds)
+        return
     if options.keep:
         workdir = Path(options.keep)
         workdir.mkdir(parents=True, exist_ok=True)
@@ -351,6 +361,42 @@ def main() -> None:
         report(workdir, options.posts, naive_count, options.rounds, reuse=False)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+def versus_whoosh_searcher(workdir: Path, count: int, rounds: int) -> None:
+    """--versus-whoosh: one index, one process, the same query plans and snippets; each query
+    answered in turn by the term-at-a-time engine and by Whoosh's own searcher as the backend
+    tunes it (top-N collector with block skipping, a filter as a set of document numbers, one
+    reused searcher), so only the searcher differs."""
+    folder = workdir / "ours"
+    build_side("ours", folder, count, build_ours, ours_reusable(folder, count))
+    bodies = body_lookup(count)
+    runs = {"engine": ours_searcher(folder), "whoosh": ours_searcher(folder, engine=False)}
+    mix = query_mix()
+    same_page = 0
+    for _, query in mix:
+        pages = [run.backend.search(query).post_ids for run in runs.values()]
+        same_page += pages[0] == pages[1]
+        for run in runs.values():
+            run(query, bodies)
+    samples: dict[str, list[tuple[str, float]]] = {name: [] for name in runs}
+    for _ in range(rounds):
+        for kind, query in mix:
+            for name, run in runs.items():
+                started = time.perf_counter()
+                run(query, bodies)
+                samples[name].append((kind, (time.perf_counter() - started) * 1000))
+    print(f"{count} posts, {rounds} rounds of {len(mix)} queries; same first page: {same_page}")
+    print(f"{'':<14}{'engine p50':>12}{'p95':>8}{'whoosh p50':>12}{'p95':>8}")
+    kinds = {name: by_kind(values) for name, values in samples.items()}
+    rows = [("all", {name: [ms for _, ms in values] for name, values in samples.items()})]
+    rows += [(kind, {name: kinds[name][kind] for name in runs}) for kind in kinds["engine"]]
+    for label, values in rows:
+        cells = "".join(
+            f"{percentile(values[name], 0.5):>12.1f}{percentile(values[name], 0.95):>8.1f}"
+            for name in runs
+        )
+        print(f"{label:<14}{cells}")
 
 
 @dataclass
@@ -504,6 +550,11 @@ def parse_args() -> argparse.Namespace:
         "--before-engine",
         action="store_true",
         help="answer through Whoosh's collectors and highlighter, as before the engine",
+    )
+    parser.add_argument(
+        "--versus-whoosh",
+        action="store_true",
+        help="our engine against Whoosh's own searcher on one index, in one run",
     )
     parser.add_argument("--probe", choices=("ours", "naive"), help=argparse.SUPPRESS)
     parser.add_argument("--index", help=argparse.SUPPRESS)

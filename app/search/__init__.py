@@ -156,7 +156,8 @@ def get_backend(app: Flask) -> SearchBackend:
         with _backend_lock:
             backend = app.extensions.get(EXTENSION_KEY)
             if backend is None:
-                backend = build_backend(app.config)
+                with app.app_context():
+                    backend = build_backend(app.config)
                 app.extensions[EXTENSION_KEY] = backend
     return backend
 
@@ -168,6 +169,7 @@ def close_backend(app: Flask) -> None:
 
 
 def build_backend(config: dict) -> SearchBackend:
+    """The backend SEARCH_BACKEND names; PostgreSQL's uses the app's engine (an app context)."""
     choice = config.get("SEARCH_BACKEND", "whoosh")
     if choice == "whoosh":
         from app.search.whoosh_backend import WhooshBackend
@@ -184,7 +186,9 @@ def build_backend(config: dict) -> SearchBackend:
                 "SEARCH_BACKEND=postgres needs a PostgreSQL DATABASE_URL; "
                 "use SEARCH_BACKEND=whoosh with SQLite."
             )
-        return PostgresBackend(url, synonyms_path=config.get("SEARCH_SYNONYMS_FILE"))
+        from app.extensions import db
+
+        return PostgresBackend(db.engine, synonyms_path=config.get("SEARCH_SYNONYMS_FILE"))
     raise SearchUnavailable(f"Unknown SEARCH_BACKEND {choice!r}.")
 
 

@@ -94,15 +94,17 @@ EXACT_COUNT_UP_TO = 500
 SEARCH_TIMEOUT_MS = 5_000
 SUGGESTION_CANDIDATES = 50
 SUGGESTION_SIMILARITY = 0.2
-# The backend's own connections: a time limit; no sequential scans (the planner takes a
-# tsvector match for cheap and, under a LIMIT, expects to meet matches early in a scan of the
-# table, while reading each vector costs far more than the GIN index does); plans made for each
+# Each read's transaction: a time limit; no sequential scans (the planner takes a tsvector
+# match for cheap and, under a LIMIT, expects to meet matches early in a scan of the table,
+# while reading each vector costs far more than the GIN index does); plans made for each
 # query's own words (psycopg prepares repeated statements; a generic plan would ignore how
 # common the words are); and the similarity "did you mean" asks pg_trgm's % operator for.
-CONNECTION_OPTIONS = (
-    f"-c statement_timeout={SEARCH_TIMEOUT_MS} -c enable_seqscan=off "
-    f"-c plan_cache_mode=force_custom_plan "
-    f"-c pg_trgm.similarity_threshold={SUGGESTION_SIMILARITY}"
+# Local to the transaction: the connections are the app's, and its own queries want none of it.
+READ_SETTINGS = sa.text(
+    f"SELECT set_config('statement_timeout', '{SEARCH_TIMEOUT_MS}', true), "
+    "set_config('enable_seqscan', 'off', true), "
+    "set_config('plan_cache_mode', 'force_custom_plan', true), "
+    f"set_config('pg_trgm.similarity_threshold', '{SUGGESTION_SIMILARITY}', true)"
 )
 PLAN_CACHE_SIZE = 256
 WRITE_BATCH = 500
@@ -619,11 +621,11 @@ class PostgresBackend:
         *,
         synonyms_path: str | os.PathLike[str] | None = None,
     ) -> None:
+        """`database`: the app's engine (the app passes its own), or a URL for a standalone
+        backend (tests, benchmarks), which then owns the engine it makes."""
+        self._owns_engine = isinstance(database, str)
         if isinstance(database, str):
-            database = sa.create_engine(
-                database,
-                connect_args={"options": CONNECTION_OPTIONS},
-            )
+            database = sa.create_engine(database)
         if database.dialect.name != "postgresql":
             raise SearchUnavailable(
                 "SEARCH_BACKEND=postgres needs a PostgreSQL DATABASE_URL; "
@@ -846,7 +848,8 @@ class PostgresBackend:
         return len(groups.groups)
 
     def close(self) -> None:
-        self.engine.dispose()
+        if self._owns_engine:
+            self.engine.dispose()
 
     # Internals
 
@@ -870,10 +873,10 @@ class PostgresBackend:
         return vocabulary
 
     def _read(self, work: Callable[[Connection], T]) -> T:
-        """`work` on a connection outside any transaction: a search costs one round trip, not
-        three. Connections are not pinged on checkout (that would be one more round trip): a read
-        that finds its pooled connection dead, as after a PostgreSQL restart, runs once more on
-        a new one, the pool having dropped every connection older than the failure."""
+        """`work` in a short transaction of its own, under READ_SETTINGS. Connections are not
+        pinged on checkout (that would be one more round trip): a read that finds its pooled
+        connection dead, as after a PostgreSQL restart, runs once more on a new one, the pool
+        having dropped every connection older than the failure."""
         self._after_fork()
         with self._guarded():
             try:
@@ -885,8 +888,9 @@ class PostgresBackend:
                 return self._read_once(work)
 
     def _read_once(self, work: Callable[[Connection], T]) -> T:
-        with self.engine.connect() as connection:
-            return work(connection.execution_options(isolation_level="AUTOCOMMIT"))
+        with self.engine.connect() as connection, connection.begin():
+            connection.execute(READ_SETTINGS)
+            return work(connection)
 
     @contextmanager
     def _writing(self) -> Iterator[Connection]:
@@ -912,8 +916,9 @@ class PostgresBackend:
             raise SearchUnavailable(message) from error
 
     def _after_fork(self) -> None:
-        """A forked worker opens its own connections (never its parent's sockets)."""
-        if self._pid != os.getpid():
+        """A forked worker opens its own connections (never its parent's sockets); the app's
+        engine is renewed by gunicorn's post_fork."""
+        if self._owns_engine and self._pid != os.getpid():
             with self._lock:
                 if self._pid != os.getpid():
                     self.engine.dispose(close=False)

@@ -11,9 +11,9 @@ from __future__ import annotations
 import threading
 import unicodedata
 from collections.abc import Iterable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
@@ -101,7 +101,15 @@ class SearchDocument:
 class SearchBackend(Protocol):
     """What every backend offers; tests/search/test_contract.py is its specification."""
 
-    outbox_lock_path: Path | None
+    def outbox_lock(self, *, wait: bool) -> AbstractContextManager[bool]:
+        """Held while outbox rows are applied or the index rebuilt: True once held, False at
+        once when another process holds it and not `wait`."""
+        ...
+
+    def index_writes(self) -> AbstractContextManager[object]:
+        """Where the writes made inside it go: an index in the app's database joins the
+        session's transaction (in a savepoint), others write on their own."""
+        ...
 
     def index(self, docs: Iterable[SearchDocument]) -> None: ...
 
@@ -120,8 +128,6 @@ class SearchBackend(Protocol):
     def check(self) -> None: ...
 
     def compact(self) -> None: ...
-
-    def tidy(self, every_tier: bool = False) -> bool: ...
 
     def reload_synonyms(self) -> int: ...
 

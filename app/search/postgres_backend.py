@@ -13,10 +13,10 @@ that writes or deletes a document row moves those counts in the same statement b
 transaction (with the outbox, the one that deletes the outbox rows), and a word whose count
 reaches zero is deleted there, so a removed post or a word edited out is never suggested.
 
-Writing: `index` and `remove` run in their own transaction, or in the caller's (the outbox binds
-its session's connection with `writing_in`, so index writes and the outbox-row delete commit
-together). Rebuilding: new tables are filled and indexed beside the old ones and swapped in by
-renames in one transaction, so searches see the old index until the commit.
+Writing: `index` and `remove` run in their own transaction, or in the app session's inside
+`index_writes` (so index writes and the outbox-row delete commit together). Rebuilding: new
+tables are filled and indexed beside the old ones and swapped in by renames in one
+transaction, so searches see the old index until the commit.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ import re
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -38,6 +38,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
+from app.extensions import db
 from app.search import (
     SearchDocument,
     SearchHit,
@@ -612,9 +613,6 @@ def matches_from(result: Sequence[sa.Row]) -> Matches:
 class PostgresBackend:
     """Search over tables in a PostgreSQL database; see the module docstring."""
 
-    outbox_lock_path = None
-    outbox_lock_key = OUTBOX_LOCK_KEY
-
     def __init__(
         self,
         database: Engine | str,
@@ -805,10 +803,6 @@ class PostgresBackend:
             connection.execute(sa.text(f"ANALYZE {WORDS}"))
         return count
 
-    def tidy(self, every_tier: bool = False) -> bool:
-        """Nothing to do: PostgreSQL's autovacuum keeps the tables and the GIN index in shape."""
-        return False
-
     def compact(self) -> None:
         """Recount the words from the documents, and vacuum the tables (after an erasure)."""
         with self._writing() as connection:
@@ -823,13 +817,44 @@ class PostgresBackend:
                     connection.execute(sa.text(f"VACUUM (ANALYZE) {DOCUMENTS}, {WORDS}"))
 
     @contextmanager
-    def writing_in(self, connection: Connection) -> Iterator[None]:
-        """Write through `connection`, in its transaction, until the block ends."""
-        token = self._bound.set(connection)
+    def outbox_lock(self, *, wait: bool) -> Iterator[bool]:
+        """An advisory lock held by the app session's transaction: it ends with the transaction
+        (committed or rolled back on leaving, if the work did not end it already), also when
+        the process or its connection dies, so no node ever leaves the index locked. A backend
+        outside the app's database has no outbox to guard."""
+        if not self._in_app_database():
+            yield True
+            return
+        if wait:
+            db.session.execute(sa.select(sa.func.pg_advisory_xact_lock(OUTBOX_LOCK_KEY)))
+        elif not db.session.scalar(sa.select(sa.func.pg_try_advisory_xact_lock(OUTBOX_LOCK_KEY))):
+            yield False
+            return
         try:
-            yield
-        finally:
-            self._bound.reset(token)
+            yield True
+        except BaseException:
+            db.session.rollback()
+            raise
+        db.session.commit()
+
+    def index_writes(self) -> AbstractContextManager[object]:
+        """In the app's database, writes join the session's transaction in a savepoint, so
+        they commit with the outbox-row delete and a failed one still lets the attempt be
+        recorded."""
+        return self._in_session_transaction() if self._in_app_database() else nullcontext()
+
+    @contextmanager
+    def _in_session_transaction(self) -> Iterator[None]:
+        with db.session.begin_nested():
+            token = self._bound.set(db.session.connection())
+            try:
+                yield
+            finally:
+                self._bound.reset(token)
+
+    def _in_app_database(self) -> bool:
+        bind = db.session.get_bind()
+        return bind.dialect.name == "postgresql" and bind.url == self.engine.url
 
     # Health and lifecycle
 

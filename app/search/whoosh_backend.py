@@ -11,6 +11,7 @@ decodes once and keeps (Whoosh's own matcher trees took over 200 ms on common wo
 
 from __future__ import annotations
 
+import fcntl
 import gc
 import html
 import json
@@ -26,6 +27,7 @@ import time
 import warnings
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Collection, Iterable, Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from functools import lru_cache, partial
 from itertools import chain, islice
@@ -527,9 +529,7 @@ class WhooshBackend:
         lock_timeout: float = LOCK_TIMEOUT,
     ) -> None:
         self.index_dir = Path(index_dir)
-        self.outbox_lock_path: Path | None = self.index_dir.with_name(
-            f"{self.index_dir.name}.outbox.lock"
-        )
+        self.outbox_lock_path = self.index_dir.with_name(f"{self.index_dir.name}.outbox.lock")
         self.lock_timeout = lock_timeout
         self._synonym_file = SynonymFile(synonyms_path)
         self._vocabulary: Vocabulary | None = None
@@ -713,6 +713,13 @@ class WhooshBackend:
         return suggestion if suggestion != text else None
 
     # Writing
+
+    def outbox_lock(self, *, wait: bool) -> AbstractContextManager[bool]:
+        return file_lock(self.outbox_lock_path, wait=wait)
+
+    def index_writes(self) -> AbstractContextManager[object]:
+        """The index is no part of the database: its writes are its own."""
+        return nullcontext()
 
     def index(self, docs: Iterable[SearchDocument]) -> None:
         batch = [document_fields(doc) for doc in docs]
@@ -1146,6 +1153,29 @@ def _best_correction(
         if close:
             return close[0]
     return None
+
+
+@contextmanager
+def file_lock(path: Path, *, wait: bool) -> Iterator[bool]:
+    """An exclusive flock on `path`; yields False at once if it is held and not `wait`.
+
+    flock conflicts between any two open files, even in one process, and the kernel drops it
+    when a process dies, so a crashed worker never leaves the index locked.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
+    try:
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(descriptor, fcntl.LOCK_UN)
+    finally:
+        os.close(descriptor)
 
 
 def _acquire(lock, timeout: float) -> bool:

@@ -142,26 +142,21 @@ def answer_before_engine() -> None:
     highlight() for titles and snippets, instead of the engine and the faster snippets."""
     from whoosh import highlight
 
-    from app.search import whoosh_backend, whoosh_engine
+    from app.search import querying, whoosh_engine
     from app.search.analysis import MEDICAL_ANALYZER
 
     whoosh_engine.Engine.supports = lambda self, searcher: False
 
-    def marked_text(text, terms, fragmenter, top=3):
-        formatter = whoosh_backend.MarkFormatter()
-        return highlight.highlight(
-            text, frozenset(terms), MEDICAL_ANALYZER, fragmenter, formatter, top
-        )
-
-    def highlight_body(text, terms, limit=whoosh_backend.SNIPPET_CHARS):
+    def highlight_body(text, terms, limit=querying.SNIPPET_CHARS):
         fragmenter = highlight.ContextFragmenter(
-            maxchars=limit, surround=limit // 3, charlimit=whoosh_backend.SNIPPET_SCAN
+            maxchars=limit, surround=limit // 3, charlimit=querying.SNIPPET_SCAN
         )
-        marked = marked_text(text, terms, fragmenter, top=1)
-        return marked or whoosh_backend.leading_excerpt(text, limit)
+        marked = highlight.highlight(
+            text, frozenset(terms), MEDICAL_ANALYZER, fragmenter, querying.MarkFormatter(), 1
+        )
+        return marked or querying.leading_excerpt(text, limit)
 
-    whoosh_backend.marked_text = marked_text
-    whoosh_backend.highlight_body = highlight_body
+    querying.highlight_body = highlight_body
 
 
 def ours_reusable(folder: Path, count: int) -> bool:

@@ -37,9 +37,7 @@ from whoosh.fields import COLUMN, ID, KEYWORD, TEXT, Schema
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import EmptyIndexError, FileIndex, LockError
 from whoosh.query import And, AndNot, Every, Or, Phrase, Query, Term
-from whoosh.reading import SegmentReader
 from whoosh.searching import Searcher
-from whoosh.spelling import ReaderCorrector
 from whoosh.writing import IndexWriter
 
 from app.search import (
@@ -69,7 +67,16 @@ from app.search.querying import (
     words_to_check,
 )
 from app.search.synonyms import Terms
-from app.search.whoosh_engine import Engine, Unsupported, compile_query
+from app.search.whoosh_engine import (
+    Engine,
+    LiveCorrector,
+    Unsupported,
+    add_segments,
+    cancel_writer,
+    compile_query,
+    has_live_postings,
+    index_segments,
+)
 
 INDEX_NAME = "MAIN"
 WRITE_LOCK = f"{INDEX_NAME}_WRITELOCK"
@@ -475,7 +482,7 @@ class WhooshBackend(PlannedSearch):
 
         def merge() -> bool:
             ix = self._open_index()
-            tier = full_tier(ix._segments(), largest)
+            tier = full_tier(index_segments(ix), largest)
             if tier is None:
                 return False
             try:
@@ -668,10 +675,7 @@ def in_tier(segments: list, tier: tuple[int, int]) -> list:
 def merge_tier(writer: IndexWriter, segments: list, tier: tuple[int, int]) -> list:
     """A Whoosh merge policy: the tier's segments into the writer's new one."""
     merging = in_tier(segments, tier)
-    for segment in merging:
-        reader = SegmentReader(writer.storage, writer.schema, segment)
-        writer.add_reader(reader)
-        reader.close()
+    add_segments(writer, merging)
     return [segment for segment in segments if segment not in merging]
 
 
@@ -698,7 +702,7 @@ def build_index(folder: Path, docs: Iterable[SearchDocument], procs: int = REBUI
             writer.add_document(**document_fields(doc, budget))
             count += 1
     except BaseException:
-        _cancel(writer)
+        cancel_writer(writer)
         raise
     writer.commit()
     # MpWriter drops the segment of a helper process that died (killed, out of memory)
@@ -710,15 +714,6 @@ def build_index(folder: Path, docs: Iterable[SearchDocument], procs: int = REBUI
     (folder / SPELLING_COUNTS_FILE).write_text(json.dumps(budget.capped_counts()))
     (folder / SCHEMA_VERSION_FILE).write_text(SCHEMA_VERSION + "\n")
     return count
-
-
-def _cancel(writer: IndexWriter) -> None:
-    """Cancel a writer; MpWriter's helper processes are stopped too (its own cancel() only
-    flags its copy of them, and they would wait for work forever, hanging the exit)."""
-    for task in getattr(writer, "tasks", ()):
-        task.terminate()
-        task.join()
-    writer.cancel()
 
 
 @dataclass(frozen=True)
@@ -807,30 +802,6 @@ def filter_query(query: SearchQuery) -> Query | None:
     if not terms:
         return None
     return terms[0] if len(terms) == 1 else And(terms)
-
-
-class LiveCorrector(ReaderCorrector):
-    """Whoosh's corrector over the words that a document not deleted still holds.
-
-    Whoosh keeps a deleted (removed, hidden, erased or re-indexed) document's words in its
-    segment's term list until the segment is merged; a word offered as "did you mean" must be
-    in a post that is published now. Only searches that look for a suggestion pay for the check.
-    """
-
-    def _suggestions(self, text: str, maxdist: int, prefix: int) -> Iterator[tuple[float, str]]:
-        for score, word in super()._suggestions(text, maxdist, prefix):
-            if has_live_postings(self.reader, self.fieldname, word):
-                yield score, word
-
-
-def has_live_postings(reader, fieldname: str, word: str) -> bool:
-    """True if a document that is not deleted holds the word in the field."""
-    for leaf, _ in reader.leaf_readers():
-        if (fieldname, word) not in leaf:
-            continue
-        if not leaf.has_deletions() or leaf.postings(fieldname, word).is_active():
-            return True
-    return False
 
 
 @contextmanager

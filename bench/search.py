@@ -7,6 +7,7 @@ count or our schema changed; their build times are then not measured), and `--no
 the naive baseline. `--before-engine` answers our queries the way the backend did before its
 term-at-a-time engine (app/search/whoosh_engine.py): through Whoosh's collectors and
 highlighter, on the same index, for a before/after comparison on one machine.
+`--versus-whoosh` times the engine against Whoosh's own searcher on one index in one run.
 Works on the backend API directly (documents built from MedQuAD, no database, no HTTP).
 
 Measures, for both indexes built from the same documents:

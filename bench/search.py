@@ -7,6 +7,7 @@ count or our schema changed; their build times are then not measured), and `--no
 the naive baseline. `--before-engine` answers our queries the way the backend did before its
 term-at-a-time engine (app/search/whoosh_engine.py): through Whoosh's collectors and
 highlighter, on the same index, for a before/after comparison on one machine.
+`--versus-whoosh` times the engine against Whoosh's own searcher on one index in one run.
 Works on the backend API directly (documents built from MedQuAD, no database, no HTTP).
 
 Measures, for both indexes built from the same documents:
@@ -119,8 +120,13 @@ def build_ours(folder: Path, count: int) -> float:
     return time.perf_counter() - started
 
 
-def ours_searcher(folder: Path) -> Callable[[SearchQuery, dict[int, str]], int]:
+def ours_searcher(
+    folder: Path, engine: bool = True
+) -> Callable[[SearchQuery, dict[int, str]], int]:
+    """Our backend's answers; `engine=False` answers through Whoosh's own searcher instead."""
     backend = WhooshBackend(folder)
+    if not engine:
+        backend._engine.supports = lambda searcher: False
 
     def run(query: SearchQuery, bodies: dict[int, str]) -> int:
         page = backend.search(query)
@@ -128,6 +134,7 @@ def ours_searcher(folder: Path) -> Callable[[SearchQuery, dict[int, str]], int]:
             hit.highlights["body"] = backend.highlight_body(bodies[hit.post_id], query)
         return page.total
 
+    run.backend = backend  # type: ignore[attr-defined]
     return run
 
 
@@ -136,26 +143,21 @@ def answer_before_engine() -> None:
     highlight() for titles and snippets, instead of the engine and the faster snippets."""
     from whoosh import highlight
 
-    from app.search import whoosh_backend, whoosh_engine
+    from app.search import querying, whoosh_engine
     from app.search.analysis import MEDICAL_ANALYZER
 
     whoosh_engine.Engine.supports = lambda self, searcher: False
 
-    def marked_text(text, terms, fragmenter, top=3):
-        formatter = whoosh_backend.MarkFormatter()
-        return highlight.highlight(
-            text, frozenset(terms), MEDICAL_ANALYZER, fragmenter, formatter, top
-        )
-
-    def highlight_body(text, terms, limit=whoosh_backend.SNIPPET_CHARS):
+    def highlight_body(text, terms, limit=querying.SNIPPET_CHARS):
         fragmenter = highlight.ContextFragmenter(
-            maxchars=limit, surround=limit // 3, charlimit=whoosh_backend.SNIPPET_SCAN
+            maxchars=limit, surround=limit // 3, charlimit=querying.SNIPPET_SCAN
         )
-        marked = marked_text(text, terms, fragmenter, top=1)
-        return marked or whoosh_backend.leading_excerpt(text, limit)
+        marked = highlight.highlight(
+            text, frozenset(terms), MEDICAL_ANALYZER, fragmenter, querying.MarkFormatter(), 1
+        )
+        return marked or querying.leading_excerpt(text, limit)
 
-    whoosh_backend.marked_text = marked_text
-    whoosh_backend.highlight_body = highlight_body
+    querying.highlight_body = highlight_body
 
 
 def ours_reusable(folder: Path, count: int) -> bool:
@@ -341,6 +343,10 @@ def main() -> None:
     naive_count = (
         0 if options.no_naive else min(options.naive_posts or options.posts, options.posts)
     )
+    if options.versus_whoosh:
+        workdir = Path(options.keep or tempfile.mkdtemp(prefix="search-bench-"))
+        versus_whoosh_searcher(workdir, options.posts, options.rounds)
+        return
     if options.keep:
         workdir = Path(options.keep)
         workdir.mkdir(parents=True, exist_ok=True)
@@ -351,6 +357,42 @@ def main() -> None:
         report(workdir, options.posts, naive_count, options.rounds, reuse=False)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+def versus_whoosh_searcher(workdir: Path, count: int, rounds: int) -> None:
+    """--versus-whoosh: one index, one process, the same query plans and snippets; each query
+    answered in turn by the term-at-a-time engine and by Whoosh's own searcher as the backend
+    tunes it (top-N collector with block skipping, a filter as a set of document numbers, one
+    reused searcher), so only the searcher differs."""
+    folder = workdir / "ours"
+    build_side("ours", folder, count, build_ours, ours_reusable(folder, count))
+    bodies = body_lookup(count)
+    runs = {"engine": ours_searcher(folder), "whoosh": ours_searcher(folder, engine=False)}
+    mix = query_mix()
+    same_page = 0
+    for _, query in mix:
+        pages = [run.backend.search(query).post_ids for run in runs.values()]
+        same_page += pages[0] == pages[1]
+        for run in runs.values():
+            run(query, bodies)
+    samples: dict[str, list[tuple[str, float]]] = {name: [] for name in runs}
+    for _ in range(rounds):
+        for kind, query in mix:
+            for name, run in runs.items():
+                started = time.perf_counter()
+                run(query, bodies)
+                samples[name].append((kind, (time.perf_counter() - started) * 1000))
+    print(f"{count} posts, {rounds} rounds of {len(mix)} queries; same first page: {same_page}")
+    print(f"{'':<14}{'engine p50':>12}{'p95':>8}{'whoosh p50':>12}{'p95':>8}")
+    kinds = {name: by_kind(values) for name, values in samples.items()}
+    rows = [("all", {name: [ms for _, ms in values] for name, values in samples.items()})]
+    rows += [(kind, {name: kinds[name][kind] for name in runs}) for kind in kinds["engine"]]
+    for label, values in rows:
+        cells = "".join(
+            f"{percentile(values[name], 0.5):>12.1f}{percentile(values[name], 0.95):>8.1f}"
+            for name in runs
+        )
+        print(f"{label:<14}{cells}")
 
 
 @dataclass
@@ -504,6 +546,11 @@ def parse_args() -> argparse.Namespace:
         "--before-engine",
         action="store_true",
         help="answer through Whoosh's collectors and highlighter, as before the engine",
+    )
+    parser.add_argument(
+        "--versus-whoosh",
+        action="store_true",
+        help="our engine against Whoosh's own searcher on one index, in one run",
     )
     parser.add_argument("--probe", choices=("ours", "naive"), help=argparse.SUPPRESS)
     parser.add_argument("--index", help=argparse.SUPPRESS)

@@ -11,9 +11,9 @@ from __future__ import annotations
 import threading
 import unicodedata
 from collections.abc import Iterable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
@@ -101,7 +101,15 @@ class SearchDocument:
 class SearchBackend(Protocol):
     """What every backend offers; tests/search/test_contract.py is its specification."""
 
-    outbox_lock_path: Path | None
+    def outbox_lock(self, *, wait: bool) -> AbstractContextManager[bool]:
+        """Held while outbox rows are applied or the index rebuilt: True once held, False at
+        once when another process holds it and not `wait`."""
+        ...
+
+    def index_writes(self) -> AbstractContextManager[object]:
+        """Where the writes made inside it go: an index in the app's database joins the
+        session's transaction (in a savepoint), others write on their own."""
+        ...
 
     def index(self, docs: Iterable[SearchDocument]) -> None: ...
 
@@ -120,8 +128,6 @@ class SearchBackend(Protocol):
     def check(self) -> None: ...
 
     def compact(self) -> None: ...
-
-    def tidy(self, every_tier: bool = False) -> bool: ...
 
     def reload_synonyms(self) -> int: ...
 
@@ -156,7 +162,8 @@ def get_backend(app: Flask) -> SearchBackend:
         with _backend_lock:
             backend = app.extensions.get(EXTENSION_KEY)
             if backend is None:
-                backend = build_backend(app.config)
+                with app.app_context():
+                    backend = build_backend(app.config)
                 app.extensions[EXTENSION_KEY] = backend
     return backend
 
@@ -168,6 +175,7 @@ def close_backend(app: Flask) -> None:
 
 
 def build_backend(config: dict) -> SearchBackend:
+    """The backend SEARCH_BACKEND names; PostgreSQL's uses the app's engine (an app context)."""
     choice = config.get("SEARCH_BACKEND", "whoosh")
     if choice == "whoosh":
         from app.search.whoosh_backend import WhooshBackend
@@ -184,7 +192,9 @@ def build_backend(config: dict) -> SearchBackend:
                 "SEARCH_BACKEND=postgres needs a PostgreSQL DATABASE_URL; "
                 "use SEARCH_BACKEND=whoosh with SQLite."
             )
-        return PostgresBackend(url, synonyms_path=config.get("SEARCH_SYNONYMS_FILE"))
+        from app.extensions import db
+
+        return PostgresBackend(db.engine, synonyms_path=config.get("SEARCH_SYNONYMS_FILE"))
     raise SearchUnavailable(f"Unknown SEARCH_BACKEND {choice!r}.")
 
 

@@ -19,8 +19,13 @@ search_cli = AppGroup("search", help="Keep the search index true to the database
 
 
 def tidy_every_tier(backend) -> int:
-    """Merge the small segments of every size tier (the requests leave the larger tiers)."""
+    """Merge a Whoosh index's small segments of every size tier (requests leave the larger
+    tiers); PostgreSQL's autovacuum needs no help."""
+    from app.search.whoosh_backend import WhooshBackend
+
     merges = 0
+    if not isinstance(backend, WhooshBackend):
+        return merges
     try:
         while backend.tidy(every_tier=True):
             merges += 1

@@ -1,24 +1,22 @@
 """Keeping the index true to the database: apply SearchOutbox rows, or rebuild from scratch.
 
 The database decides: a queued post is indexed if it is published now and removed otherwise,
-whatever operation was queued. One process at a time applies rows: a non-blocking file lock on
-one machine (Whoosh), or, for an index in PostgreSQL, a transaction-scoped advisory lock that
-every node shares; rows are read after the lock is taken, so a stale read never overwrites a
-newer one, and that backend's index writes commit in the transaction that deletes the rows.
+whatever operation was queued. One process at a time applies rows, under the backend's
+`outbox_lock` (a file lock on one machine for Whoosh, an advisory lock every node shares for
+PostgreSQL); rows are read after the lock is taken, so a stale read never overwrites a newer
+one, and an index in the app's database writes in the transaction that deletes the rows
+(`index_writes`).
 A busy or broken index leaves the rows queued with their attempts counted, and never raises.
 """
 
 from __future__ import annotations
 
-import fcntl
 import logging
-import os
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from collections.abc import Iterator, Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 
 from sqlalchemy import delete, func, insert, select
-from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -59,80 +57,9 @@ def enqueue(session: Session, public: Mapping[int, bool]) -> None:
         session.info[QUEUED_KEY] = True
 
 
-@contextmanager
-def outbox_lock(backend: SearchBackend, *, wait: bool) -> Iterator[bool]:
-    """Hold the single-writer lock; yields False at once if another process has it and not wait.
-
-    flock conflicts between any two open files, even in one process, and the kernel drops it
-    when a process dies, so a crashed worker never leaves the index locked.
-    """
-    key = database_lock_key(backend)
-    if key is not None:
-        with database_lock(key, wait=wait) as locked:
-            yield locked
-        return
-    path = backend.outbox_lock_path
-    if path is None:
-        yield True
-        return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
-    try:
-        try:
-            fcntl.flock(descriptor, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
-        except BlockingIOError:
-            yield False
-            return
-        try:
-            yield True
-        finally:
-            fcntl.flock(descriptor, fcntl.LOCK_UN)
-    finally:
-        os.close(descriptor)
-
-
-def database_lock_key(backend: SearchBackend) -> int | None:
-    """The advisory lock key of a backend whose index lives in this app's PostgreSQL database."""
-    key = getattr(backend, "outbox_lock_key", None)
-    bind = db.session.get_bind()
-    if key is None or bind.dialect.name != "postgresql":
-        return None
-    return key if getattr(backend, "database_url", None) == bind.url else None
-
-
-@contextmanager
-def database_lock(key: int, *, wait: bool) -> Iterator[bool]:
-    """An advisory lock held by the session's transaction: it ends with the transaction (here,
-    committed or rolled back on leaving, if the work did not end it already), also when the
-    process or its connection dies, so no node ever leaves the index locked."""
-    if wait:
-        db.session.execute(select(func.pg_advisory_xact_lock(key)))
-    elif not db.session.scalar(select(func.pg_try_advisory_xact_lock(key))):
-        yield False
-        return
-    try:
-        yield True
-    except BaseException:
-        db.session.rollback()
-        raise
-    db.session.commit()
-
-
-def index_writes(backend: SearchBackend) -> AbstractContextManager[object]:
-    """For a backend in this app's PostgreSQL database: its writes join the session's
-    transaction (in a savepoint, so a failed write still lets the attempt be recorded)."""
-    writing_in = getattr(backend, "writing_in", None)
-    if writing_in is None or database_lock_key(backend) is None:
-        return nullcontext()
-    return _in_session_transaction(writing_in)
-
-
-@contextmanager
-def _in_session_transaction(
-    writing_in: Callable[[Connection], AbstractContextManager[object]],
-) -> Iterator[None]:
-    with db.session.begin_nested(), writing_in(db.session.connection()):
-        yield
+def outbox_lock(backend: SearchBackend, *, wait: bool) -> AbstractContextManager[bool]:
+    """The backend's single-applier lock (see SearchBackend.outbox_lock)."""
+    return backend.outbox_lock(wait=wait)
 
 
 def apply_pending(backend: SearchBackend, limit: int = APPLY_LIMIT) -> int:
@@ -156,7 +83,7 @@ def _apply_batch(backend: SearchBackend, limit: int) -> int:
     try:
         documents = published_documents(post_ids)
         gone = post_ids - {doc.post_id for doc in documents}
-        with index_writes(backend):
+        with backend.index_writes():
             backend.index(documents)
             backend.remove(gone)
     except SQLAlchemyError:
@@ -220,7 +147,7 @@ def rebuild_from_database(backend: SearchBackend) -> int:
 
 def _rebuild(backend: SearchBackend) -> int:
     covered = db.session.scalar(select(func.max(SearchOutbox.id))) or 0
-    with index_writes(backend):
+    with backend.index_writes():
         count = backend.rebuild(iter_published_documents())
     db.session.execute(delete(SearchOutbox).where(SearchOutbox.id <= covered))
     db.session.commit()

@@ -13,10 +13,10 @@ that writes or deletes a document row moves those counts in the same statement b
 transaction (with the outbox, the one that deletes the outbox rows), and a word whose count
 reaches zero is deleted there, so a removed post or a word edited out is never suggested.
 
-Writing: `index` and `remove` run in their own transaction, or in the caller's (the outbox binds
-its session's connection with `writing_in`, so index writes and the outbox-row delete commit
-together). Rebuilding: new tables are filled and indexed beside the old ones and swapped in by
-renames in one transaction, so searches see the old index until the commit.
+Writing: `index` and `remove` run in their own transaction, or in the app session's inside
+`index_writes` (so index writes and the outbox-row delete commit together). Rebuilding: new
+tables are filled and indexed beside the old ones and swapped in by renames in one
+transaction, so searches see the old index until the commit.
 """
 
 from __future__ import annotations
@@ -27,10 +27,10 @@ import re
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from contextvars import ContextVar
-from dataclasses import dataclass, field
-from functools import lru_cache
+from dataclasses import dataclass
+from functools import lru_cache, partial
 from itertools import islice
 from typing import TypeVar
 
@@ -38,6 +38,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
+from app.extensions import db
 from app.search import (
     SearchDocument,
     SearchHit,
@@ -48,26 +49,23 @@ from app.search import (
     validate_paging,
 )
 from app.search.analysis import (
-    SPELLING_ANALYZER,
     TOKEN_PATTERN,
-    analyze,
     stem,
     word_forms,
 )
-from app.search.synonyms import SynonymExpander, SynonymFile, SynonymGroups, Terms
-from app.search.whoosh_backend import (
-    HIGHLIGHT_SKIP,
-    MIN_SUGGEST_LENGTH,
+from app.search.querying import (
+    PLAN_CACHE_SIZE,
     SYNONYM_BOOST,
-    SYNONYM_PHRASE_SLOP,
-    Clause,
+    Plan,
+    PlannedSearch,
+    closest_word,
     edit_distance,
-    highlight_body,
     highlight_title,
     spelling_words,
-    split_clauses,
-    synonym_vocabulary,
+    suggestion,
+    words_to_check,
 )
+from app.search.synonyms import Terms
 
 # Bump when the tables or the analysis change: check() then reports the index as unusable.
 SCHEMA_VERSION = "2"
@@ -94,17 +92,18 @@ EXACT_COUNT_UP_TO = 500
 SEARCH_TIMEOUT_MS = 5_000
 SUGGESTION_CANDIDATES = 50
 SUGGESTION_SIMILARITY = 0.2
-# The backend's own connections: a time limit; no sequential scans (the planner takes a
-# tsvector match for cheap and, under a LIMIT, expects to meet matches early in a scan of the
-# table, while reading each vector costs far more than the GIN index does); plans made for each
+# Each read's transaction: a time limit; no sequential scans (the planner takes a tsvector
+# match for cheap and, under a LIMIT, expects to meet matches early in a scan of the table,
+# while reading each vector costs far more than the GIN index does); plans made for each
 # query's own words (psycopg prepares repeated statements; a generic plan would ignore how
 # common the words are); and the similarity "did you mean" asks pg_trgm's % operator for.
-CONNECTION_OPTIONS = (
-    f"-c statement_timeout={SEARCH_TIMEOUT_MS} -c enable_seqscan=off "
-    f"-c plan_cache_mode=force_custom_plan "
-    f"-c pg_trgm.similarity_threshold={SUGGESTION_SIMILARITY}"
+# Local to the transaction: the connections are the app's, and its own queries want none of it.
+READ_SETTINGS = sa.text(
+    f"SELECT set_config('statement_timeout', '{SEARCH_TIMEOUT_MS}', true), "
+    "set_config('enable_seqscan', 'off', true), "
+    "set_config('plan_cache_mode', 'force_custom_plan', true), "
+    f"set_config('pg_trgm.similarity_threshold', '{SUGGESTION_SIMILARITY}', true)"
 )
-PLAN_CACHE_SIZE = 256
 WRITE_BATCH = 500
 # Where each field's positions start after the previous one: phrases never span two fields.
 FIELD_GAP = 8
@@ -305,9 +304,9 @@ def any_of(expressions: Sequence[str]) -> str:
 
 
 @dataclass(frozen=True)
-class Concept:
-    """One thing the query asks for: the tsqueries of what was typed and of its synonyms, and
-    their terms (ranking looks at terms, matching at phrases)."""
+class TsConcept:
+    """One concept of a Plan as tsqueries of what was typed and of its synonyms, and their
+    terms (ranking looks at terms, matching at phrases)."""
 
     typed: str
     typed_terms: frozenset[str]
@@ -318,14 +317,12 @@ class Concept:
         return any_of([self.typed, *self.synonyms])
 
 
-@dataclass
+@dataclass(frozen=True)
 class QueryPlan:
-    """The tsqueries for one search text, and what to highlight and spell-check."""
+    """A Plan's tsqueries."""
 
-    concepts: list[Concept] = field(default_factory=list)
-    excluded: list[str] = field(default_factory=list)
-    highlight_terms: set[str] = field(default_factory=set)
-    spelling_words: list[tuple[int, int, str]] = field(default_factory=list)
+    concepts: tuple[TsConcept, ...]
+    excluded: tuple[str, ...]
 
     def strict(self) -> str | None:
         """Every concept must match (AND); exclusions apart (see `excluding`)."""
@@ -355,46 +352,20 @@ class QueryPlan:
         return rank_query(terms) if terms else None
 
 
-class QueryPlanner:
-    """Turns search text into a QueryPlan, expanding synonyms of unquoted words."""
-
-    def __init__(self, expander: SynonymExpander) -> None:
-        self.expander = expander
-        self.plan = lru_cache(maxsize=PLAN_CACHE_SIZE)(self._plan)
-
-    def _plan(self, text: str) -> QueryPlan:
-        plan = QueryPlan()
-        run: list[str] = []
-        for clause in split_clauses(text):
-            if clause.negated:
-                if terms := tuple(analyze(clause.text)):
-                    plan.excluded.append(phrase_query(terms))
-                continue
-            plan.spelling_words.extend(clause_spelling_words(clause))
-            if clause.quoted:
-                self._add_run(plan, run)
-                run = []
-                if terms := tuple(analyze(clause.text)):
-                    plan.concepts.append(Concept(phrase_query(terms), frozenset(terms)))
-                    plan.highlight_terms.update(terms)
-            else:
-                run.extend(analyze(clause.text))
-        self._add_run(plan, run)
-        return plan
-
-    def _add_run(self, plan: QueryPlan, terms: list[str]) -> None:
-        for segment in self.expander.segment(terms):
-            alternatives = not_implied(segment.terms, segment.alternatives)
-            plan.concepts.append(
-                Concept(
-                    phrase_query(segment.terms, SYNONYM_PHRASE_SLOP),
-                    frozenset(segment.terms),
-                    tuple(phrase_query(terms, SYNONYM_PHRASE_SLOP) for terms in alternatives),
-                    frozenset(term for terms in alternatives for term in terms),
-                )
+@lru_cache(maxsize=PLAN_CACHE_SIZE)
+def tsqueries(plan: Plan) -> QueryPlan:
+    concepts = []
+    for concept in plan.concepts:
+        alternatives = not_implied(concept.typed, concept.alternatives)
+        concepts.append(
+            TsConcept(
+                phrase_query(concept.typed, concept.slop),
+                frozenset(concept.typed),
+                tuple(phrase_query(terms, concept.slop) for terms in alternatives),
+                frozenset(term for terms in alternatives for term in terms),
             )
-            for alternative in (segment.terms, *segment.alternatives):
-                plan.highlight_terms.update(highlightable(alternative))
+        )
+    return QueryPlan(tuple(concepts), tuple(phrase_query(terms) for terms in plan.excluded))
 
 
 def not_implied(typed: Terms, alternatives: tuple[Terms, ...]) -> list[Terms]:
@@ -402,25 +373,6 @@ def not_implied(typed: Terms, alternatives: tuple[Terms, ...]) -> list[Terms]:
     lupus erythematosus" adds nothing to "lupus" but the cost of reading "system"."""
     singles = {terms[0] for terms in (typed, *alternatives) if len(terms) == 1}
     return [terms for terms in alternatives if len(terms) == 1 or not singles & set(terms)]
-
-
-def highlightable(terms: Terms) -> Iterator[str]:
-    if len(terms) == 1:
-        yield from terms
-        return
-    yield from (term for term in terms if term not in HIGHLIGHT_SKIP and len(term) > 1)
-
-
-def clause_spelling_words(clause: Clause) -> Iterator[tuple[int, int, str]]:
-    for token in SPELLING_ANALYZER(clause.text, chars=True, mode="query"):
-        yield clause.start + token.startchar, clause.start + token.endchar, token.text
-
-
-@dataclass(frozen=True)
-class Vocabulary:
-    planner: QueryPlanner
-    synonym_words: frozenset[str]
-    groups: SynonymGroups
 
 
 # SQL ----------------------------------------------------------------------------------------
@@ -607,11 +559,8 @@ def matches_from(result: Sequence[sa.Row]) -> Matches:
 # The backend -------------------------------------------------------------------------------
 
 
-class PostgresBackend:
+class PostgresBackend(PlannedSearch):
     """Search over tables in a PostgreSQL database; see the module docstring."""
-
-    outbox_lock_path = None
-    outbox_lock_key = OUTBOX_LOCK_KEY
 
     def __init__(
         self,
@@ -619,11 +568,11 @@ class PostgresBackend:
         *,
         synonyms_path: str | os.PathLike[str] | None = None,
     ) -> None:
+        """`database`: the app's engine (the app passes its own), or a URL for a standalone
+        backend (tests, benchmarks), which then owns the engine it makes."""
+        self._owns_engine = isinstance(database, str)
         if isinstance(database, str):
-            database = sa.create_engine(
-                database,
-                connect_args={"options": CONNECTION_OPTIONS},
-            )
+            database = sa.create_engine(database)
         if database.dialect.name != "postgresql":
             raise SearchUnavailable(
                 "SEARCH_BACKEND=postgres needs a PostgreSQL DATABASE_URL; "
@@ -631,8 +580,7 @@ class PostgresBackend:
             )
         self.engine = database
         self.database_url = database.url
-        self._synonym_file = SynonymFile(synonyms_path)
-        self._vocabulary: Vocabulary | None = None
+        super().__init__(synonyms_path)
         self._bound: ContextVar[Connection | None] = ContextVar("search_bound", default=None)
         self._pid = os.getpid()
         self._lock = threading.Lock()
@@ -645,44 +593,36 @@ class PostgresBackend:
     def search(self, query: SearchQuery) -> SearchPage:
         validate_paging(query)
         text = clean_query_text(query.text)
-        vocabulary = self._current_vocabulary()
-        plan = vocabulary.planner.plan(text)
-        strict = plan.strict()
+        plan = self._plan(text)
+        queries = tsqueries(plan)
+        strict = queries.strict()
         if strict is None:
             return SearchPage([], 0, query.page, query.per_page)
 
         def find(connection: Connection) -> tuple[Matches, bool, str | None]:
-            found = self._execute(connection, strict, plan, query)
+            found = self._execute(connection, strict, queries, query)
             relaxed = False
-            if found.total == 0 and (wider := plan.relaxed()) is not None:
-                found, relaxed = self._execute(connection, wider, plan, query), True
-            suggestion = None
+            if found.total == 0 and (wider := queries.relaxed()) is not None:
+                found, relaxed = self._execute(connection, wider, queries, query), True
+            suggested = None
             if found.total == 0 or relaxed:
-                suggestion = self._suggest(connection, plan, text, vocabulary)
-            return found, relaxed, suggestion
+                suggested = self._suggest(connection, plan, text)
+            return found, relaxed, suggested
 
-        found, relaxed, suggestion = self._read(find)
+        found, relaxed, suggested = self._read(find)
         hits = [
             SearchHit(post_id, score, {"title": highlight_title(title, plan.highlight_terms)})
             for post_id, title, score in found.rows
         ]
         return SearchPage(
-            hits, found.total, query.page, query.per_page, suggestion, relaxed, found.estimated
+            hits, found.total, query.page, query.per_page, suggested, relaxed, found.estimated
         )
 
     def match_query(self, query: SearchQuery) -> str | None:
         """The tsquery a search matches posts with (all its words, filters included)."""
-        plan = self._current_vocabulary().planner.plan(clean_query_text(query.text))
-        strict = plan.strict()
-        return None if strict is None else with_filters(plan.excluding(strict), query)
-
-    def highlight_body(self, text: str, query: SearchQuery) -> str:
-        plan = self._current_vocabulary().planner.plan(clean_query_text(query.text))
-        return highlight_body(text, plan.highlight_terms)
-
-    def highlight_title(self, title: str, query: SearchQuery) -> str:
-        plan = self._current_vocabulary().planner.plan(clean_query_text(query.text))
-        return highlight_title(title, plan.highlight_terms)
+        queries = tsqueries(self._plan(query.text))
+        strict = queries.strict()
+        return None if strict is None else with_filters(queries.excluding(strict), query)
 
     def doc_count(self) -> int:
         return self._read(lambda connection: connection.scalar(COUNT_DOCUMENTS))
@@ -725,17 +665,12 @@ class PostgresBackend:
         rows = found.rows + [(row.post_id, row.title, float(row.score or 0.0)) for row in rest]
         return Matches(rows, found.total, found.estimated, ranked)
 
-    def _suggest(
-        self, connection: Connection, plan: QueryPlan, text: str, vocabulary: Vocabulary
-    ) -> str | None:
-        asked = [
-            (start, end, word)
-            for start, end, word in plan.spelling_words
-            if worth_correcting(word) and word not in vocabulary.synonym_words
-        ]
-        if not asked:
-            return None
+    def _suggest(self, connection: Connection, plan: Plan, text: str) -> str | None:
+        synonym_words = self._current_vocabulary().synonym_words
+        asked = words_to_check(plan, synonym_words)
         words = sorted({word for _, _, word in asked})
+        if not words:
+            return None
         known = set(connection.scalars(KNOWN_WORDS, {"words": words}))
         unknown = [word for word in words if word not in known]
         if not unknown:
@@ -743,17 +678,15 @@ class PostgresBackend:
         close: dict[str, list[tuple[str, int]]] = {}
         for word, candidate, posts in connection.execute(CLOSE_WORDS, {"words": unknown}):
             close.setdefault(word, []).append((candidate, posts))
-        replacements = []
-        for start, end, word in asked:
+
+        def correct(word: str) -> str | None:
             if word in known:
-                continue
-            better = best_correction(word, close.get(word, []), vocabulary.synonym_words)
-            if better:
-                replacements.append((start, end, better))
-        suggestion = text
-        for start, end, better in reversed(replacements):
-            suggestion = suggestion[:start] + better + suggestion[end:]
-        return suggestion if suggestion != text else None
+                return None
+            return closest_word(
+                word, partial(commonest_within, word, close.get(word, [])), synonym_words
+            )
+
+        return suggestion(text, asked, correct)
 
     # Writing
 
@@ -803,10 +736,6 @@ class PostgresBackend:
             connection.execute(sa.text(f"ANALYZE {WORDS}"))
         return count
 
-    def tidy(self, every_tier: bool = False) -> bool:
-        """Nothing to do: PostgreSQL's autovacuum keeps the tables and the GIN index in shape."""
-        return False
-
     def compact(self) -> None:
         """Recount the words from the documents, and vacuum the tables (after an erasure)."""
         with self._writing() as connection:
@@ -821,13 +750,44 @@ class PostgresBackend:
                     connection.execute(sa.text(f"VACUUM (ANALYZE) {DOCUMENTS}, {WORDS}"))
 
     @contextmanager
-    def writing_in(self, connection: Connection) -> Iterator[None]:
-        """Write through `connection`, in its transaction, until the block ends."""
-        token = self._bound.set(connection)
+    def outbox_lock(self, *, wait: bool) -> Iterator[bool]:
+        """An advisory lock held by the app session's transaction: it ends with the transaction
+        (committed or rolled back on leaving, if the work did not end it already), also when
+        the process or its connection dies, so no node ever leaves the index locked. A backend
+        outside the app's database has no outbox to guard."""
+        if not self._in_app_database():
+            yield True
+            return
+        if wait:
+            db.session.execute(sa.select(sa.func.pg_advisory_xact_lock(OUTBOX_LOCK_KEY)))
+        elif not db.session.scalar(sa.select(sa.func.pg_try_advisory_xact_lock(OUTBOX_LOCK_KEY))):
+            yield False
+            return
         try:
-            yield
-        finally:
-            self._bound.reset(token)
+            yield True
+        except BaseException:
+            db.session.rollback()
+            raise
+        db.session.commit()
+
+    def index_writes(self) -> AbstractContextManager[object]:
+        """In the app's database, writes join the session's transaction in a savepoint, so
+        they commit with the outbox-row delete and a failed one still lets the attempt be
+        recorded."""
+        return self._in_session_transaction() if self._in_app_database() else nullcontext()
+
+    @contextmanager
+    def _in_session_transaction(self) -> Iterator[None]:
+        with db.session.begin_nested():
+            token = self._bound.set(db.session.connection())
+            try:
+                yield
+            finally:
+                self._bound.reset(token)
+
+    def _in_app_database(self) -> bool:
+        bind = db.session.get_bind()
+        return bind.dialect.name == "postgresql" and bind.url == self.engine.url
 
     # Health and lifecycle
 
@@ -840,13 +800,9 @@ class PostgresBackend:
 
         self._read(probe)
 
-    def reload_synonyms(self) -> int:
-        groups = self._synonym_file.reload()
-        self._vocabulary = None
-        return len(groups.groups)
-
     def close(self) -> None:
-        self.engine.dispose()
+        if self._owns_engine:
+            self.engine.dispose()
 
     # Internals
 
@@ -860,20 +816,11 @@ class PostgresBackend:
                 f"{SCHEMA_VERSION!r}; rebuild it."
             )
 
-    def _current_vocabulary(self) -> Vocabulary:
-        groups = self._synonym_file.current()
-        vocabulary = self._vocabulary
-        if vocabulary is None or vocabulary.groups is not groups:
-            expander = SynonymExpander(groups, lambda entry: tuple(analyze(entry)))
-            vocabulary = Vocabulary(QueryPlanner(expander), synonym_vocabulary(groups), groups)
-            self._vocabulary = vocabulary
-        return vocabulary
-
     def _read(self, work: Callable[[Connection], T]) -> T:
-        """`work` on a connection outside any transaction: a search costs one round trip, not
-        three. Connections are not pinged on checkout (that would be one more round trip): a read
-        that finds its pooled connection dead, as after a PostgreSQL restart, runs once more on
-        a new one, the pool having dropped every connection older than the failure."""
+        """`work` in a short transaction of its own, under READ_SETTINGS. Connections are not
+        pinged on checkout (that would be one more round trip): a read that finds its pooled
+        connection dead, as after a PostgreSQL restart, runs once more on a new one, the pool
+        having dropped every connection older than the failure."""
         self._after_fork()
         with self._guarded():
             try:
@@ -885,8 +832,9 @@ class PostgresBackend:
                 return self._read_once(work)
 
     def _read_once(self, work: Callable[[Connection], T]) -> T:
-        with self.engine.connect() as connection:
-            return work(connection.execution_options(isolation_level="AUTOCOMMIT"))
+        with self.engine.connect() as connection, connection.begin():
+            connection.execute(READ_SETTINGS)
+            return work(connection)
 
     @contextmanager
     def _writing(self) -> Iterator[Connection]:
@@ -912,8 +860,9 @@ class PostgresBackend:
             raise SearchUnavailable(message) from error
 
     def _after_fork(self) -> None:
-        """A forked worker opens its own connections (never its parent's sockets)."""
-        if self._pid != os.getpid():
+        """A forked worker opens its own connections (never its parent's sockets); the app's
+        engine is renewed by gunicorn's post_fork."""
+        if self._owns_engine and self._pid != os.getpid():
             with self._lock:
                 if self._pid != os.getpid():
                     self.engine.dispose(close=False)
@@ -982,25 +931,12 @@ def count_words(connection: Connection, changes: Counter[str], suffix: str) -> N
         )
 
 
-def worth_correcting(word: str) -> bool:
-    return len(word) >= MIN_SUGGEST_LENGTH and word.isalpha()
-
-
-def best_correction(
-    word: str, candidates: list[tuple[str, int]], synonym_words: frozenset[str]
-) -> str | None:
-    """The closest known word: index words first, then the synonym list, one edit before two;
-    among index words equally close, the one most posts use."""
-    max_distance = 1 if len(word) < 6 else 2
-    for distance in range(1, max_distance + 1):
-        close = [
-            (posts, candidate)
-            for candidate, posts in candidates
-            if edit_distance(word, candidate, distance) <= distance
-        ]
-        if close:
-            return min(close, key=lambda item: (-item[0], item[1]))[1]
-        near = sorted(w for w in synonym_words if edit_distance(word, w, distance) <= distance)
-        if near:
-            return near[0]
-    return None
+def commonest_within(word: str, candidates: list[tuple[str, int]], distance: int) -> list[str]:
+    """The candidate within `distance` edits that most posts use (the first in order among
+    equals), if any."""
+    close = [
+        (posts, candidate)
+        for candidate, posts in candidates
+        if edit_distance(word, candidate, distance) <= distance
+    ]
+    return [min(close, key=lambda item: (-item[0], item[1]))[1]] if close else []

@@ -11,39 +11,33 @@ decodes once and keeps (Whoosh's own matcher trees took over 200 ms on common wo
 
 from __future__ import annotations
 
+import fcntl
 import gc
-import html
 import json
 import logging
 import os
-import re
 import secrets
 import shutil
-import string
 import tempfile
 import threading
 import time
 import warnings
-from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Collection, Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from dataclasses import dataclass
 from functools import lru_cache, partial
 from itertools import chain, islice
 from multiprocessing import current_process
 from pathlib import Path
 from typing import TypeVar
 
-from whoosh import highlight
-from whoosh.analysis.acore import Token
 from whoosh.collectors import Collector, FilterCollector, TopCollector, WrappingCollector
 from whoosh.columns import NumericColumn
 from whoosh.fields import COLUMN, ID, KEYWORD, TEXT, Schema
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import EmptyIndexError, FileIndex, LockError
 from whoosh.query import And, AndNot, Every, Or, Phrase, Query, Term
-from whoosh.reading import SegmentReader
 from whoosh.searching import Searcher
-from whoosh.spelling import ReaderCorrector
 from whoosh.writing import IndexWriter
 
 from app.search import (
@@ -57,17 +51,32 @@ from app.search import (
     validate_paging,
 )
 from app.search.analysis import (
-    JOINERS,
-    SPELLING_ANALYZER,
-    analyze,
-    is_word_char,
-    marked_tokens,
-    matched_words,
     medical_analyzer,
     spelling_analyzer,
 )
-from app.search.synonyms import Segment, SynonymExpander, SynonymFile, SynonymGroups, Terms
-from app.search.whoosh_engine import Engine, Unsupported, compile_query
+from app.search.querying import (
+    PLAN_CACHE_SIZE,
+    SYNONYM_BOOST,
+    Concept,
+    Plan,
+    PlannedSearch,
+    closest_word,
+    highlight_title,
+    spelling_words,
+    suggestion,
+    words_to_check,
+)
+from app.search.synonyms import Terms
+from app.search.whoosh_engine import (
+    Engine,
+    LiveCorrector,
+    Unsupported,
+    add_segments,
+    cancel_writer,
+    compile_query,
+    has_live_postings,
+    index_segments,
+)
 
 INDEX_NAME = "MAIN"
 WRITE_LOCK = f"{INDEX_NAME}_WRITELOCK"
@@ -81,12 +90,7 @@ SUGGESTION_CANDIDATES = 50
 
 # Query-time boosts, so they can be tuned without re-indexing.
 FIELD_BOOSTS = {"title": 3.0, "tag_names": 2.0, "body": 1.0}
-SYNONYM_BOOST = 0.7
-SYNONYM_PHRASE_SLOP = 3
 RELAXED_SCALE = 0.9
-SNIPPET_CHARS = 200
-SNIPPET_SCAN = 10_000  # a match further into a long post gives the post's opening instead
-PLAN_CACHE_SIZE = 256
 # Scoring and counting stop at these deadlines (seconds): a phrase of common words ("signs and
 # symptoms") then answers with the best matches found so far instead of taking seconds.
 QUERY_SECONDS = 0.5
@@ -120,13 +124,6 @@ SPELLING_CARRIERS = 32
 REBUILD_PROCS = min(2, os.cpu_count() or 1)
 MULTIPROCESS_FROM = 5_000
 LEFTOVER_AGE_SECONDS = 3600
-MIN_SUGGEST_LENGTH = 4
-PUNCTUATION = string.punctuation + "‘’“”«»…"
-OPERATOR_WORDS = frozenset({"AND", "OR", "&&", "||"})
-# Small words of multi-word synonyms ("missed my", "changed to") are not worth a highlight.
-HIGHLIGHT_SKIP = frozenset(
-    {"a", "an", "and", "for", "in", "is", "my", "of", "on", "or", "the", "to", "with"}
-)
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -212,72 +209,40 @@ class IndexMissing(SearchUnavailable):
     """No index in the folder (never built, deleted, or mid-swap)."""
 
 
-def spelling_words(*texts: str) -> str:
-    """The words worth suggesting, each once: the spelling field only needs the vocabulary."""
-    words = {word.strip(PUNCTUATION) for text in texts for word in text.lower().split()}
-    return " ".join(word for word in words if len(word) >= MIN_SUGGEST_LENGTH and word.isalpha())
-
-
-# Reading the member's query ---------------------------------------------------------------
-
-_CLAUSE = re.compile(r'(?P<neg>-?)"(?P<phrase>[^"]*)"?|(?P<word>[^\s"]+)')
+# Plans as Whoosh queries --------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
-class Clause:
-    """A word or a quoted phrase of the query, where it starts, and whether it is excluded."""
-
-    text: str
-    start: int
-    quoted: bool
-    negated: bool
+class WhooshQueries:
+    strict: Query | None
+    relaxed: Query | None
 
 
-def split_clauses(text: str) -> list[Clause]:
-    """Words, "quoted phrases" and -exclusions; nothing else in the text has a meaning."""
-    clauses = []
-    for match in _CLAUSE.finditer(text):
-        word = match.group("word")
-        if word is None:
-            phrase = match.group("phrase")
-            negated = bool(match.group("neg"))
-            clauses.append(Clause(phrase, match.start("phrase"), True, negated))
-            continue
-        if word in OPERATOR_WORDS:
-            continue
-        negated = word.startswith("-") and len(word) > 1
-        start = match.start("word") + int(negated)
-        clauses.append(Clause(word[1:] if negated else word, start, False, negated))
-    return clauses
+@lru_cache(maxsize=PLAN_CACHE_SIZE)
+def whoosh_queries(plan: Plan) -> WhooshQueries:
+    """Every concept (AND), and any concept with more ranking higher (None when it would change
+    nothing); neither matches an excluded phrase."""
+    required = [concept_query(concept) for concept in plan.concepts]
+    excluded = [match_terms(terms) for terms in plan.excluded]
+
+    def without_excluded(query: Query) -> Query:
+        return AndNot(query, Or(excluded)) if excluded else query
+
+    if not required:
+        return WhooshQueries(None, None)
+    strict = without_excluded(required[0] if len(required) == 1 else And(required))
+    relaxed = without_excluded(Or(required, scale=RELAXED_SCALE)) if len(required) > 1 else None
+    return WhooshQueries(strict, relaxed)
 
 
-@dataclass
-class QueryPlan:
-    """The Whoosh queries for one search text, and what to highlight and spell-check."""
-
-    required: list[Query] = field(default_factory=list)
-    excluded: list[Query] = field(default_factory=list)
-    highlight_terms: set[str] = field(default_factory=set)
-    spelling_words: list[tuple[int, int, str]] = field(default_factory=list)
-
-    def strict(self) -> Query | None:
-        """Every concept must match (AND)."""
-        if not self.required:
-            return None
-        return self._without_excluded(
-            self.required[0] if len(self.required) == 1 else And(self.required)
-        )
-
-    def relaxed(self) -> Query | None:
-        """Any concept may match, more matches rank higher; None when it would change nothing."""
-        if len(self.required) < 2:
-            return None
-        return self._without_excluded(Or(self.required, scale=RELAXED_SCALE))
-
-    def _without_excluded(self, query: Query) -> Query:
-        if not self.excluded:
-            return query
-        return AndNot(query, Or(self.excluded))
+def concept_query(concept: Concept) -> Query:
+    typed = match_terms(concept.typed, slop=concept.slop)
+    if not concept.alternatives:
+        return typed
+    synonyms = [
+        match_terms(terms, slop=concept.slop, boost=SYNONYM_BOOST) for terms in concept.alternatives
+    ]
+    return Or([typed, *synonyms])
 
 
 def match_terms(terms: Terms, slop: int = 1, boost: float = 1.0) -> Query:
@@ -291,232 +256,10 @@ def match_terms(terms: Terms, slop: int = 1, boost: float = 1.0) -> Query:
     return Or(per_field)
 
 
-class QueryPlanner:
-    """Turns search text into a QueryPlan, expanding synonyms of unquoted words."""
-
-    def __init__(self, expander: SynonymExpander) -> None:
-        self.expander = expander
-        self.plan = lru_cache(maxsize=PLAN_CACHE_SIZE)(self._plan)
-
-    def _plan(self, text: str) -> QueryPlan:
-        """Cached by `plan`: the body snippets of a results page re-read the same text."""
-        plan = QueryPlan()
-        run: list[str] = []
-        for clause in split_clauses(text):
-            if clause.negated:
-                self._exclude(plan, clause)
-                continue
-            plan.spelling_words.extend(_spelling_words(clause))
-            if clause.quoted:
-                self._add_run(plan, run)
-                run = []
-                self._add_phrase(plan, clause)
-            else:
-                run.extend(analyze(clause.text))
-        self._add_run(plan, run)
-        return plan
-
-    def _add_run(self, plan: QueryPlan, terms: list[str]) -> None:
-        for segment in self.expander.segment(terms):
-            plan.required.append(_segment_query(segment))
-            for alternative in (segment.terms, *segment.alternatives):
-                plan.highlight_terms.update(_highlightable(alternative))
-
-    def _add_phrase(self, plan: QueryPlan, clause: Clause) -> None:
-        terms = tuple(analyze(clause.text))
-        if terms:
-            plan.required.append(match_terms(terms))
-            plan.highlight_terms.update(terms)
-
-    def _exclude(self, plan: QueryPlan, clause: Clause) -> None:
-        terms = tuple(analyze(clause.text))
-        if terms:
-            plan.excluded.append(match_terms(terms))
-
-
-def _segment_query(segment: Segment) -> Query:
-    typed = match_terms(segment.terms, slop=SYNONYM_PHRASE_SLOP)
-    if not segment.alternatives:
-        return typed
-    synonyms = [
-        match_terms(terms, slop=SYNONYM_PHRASE_SLOP, boost=SYNONYM_BOOST)
-        for terms in segment.alternatives
-    ]
-    return Or([typed, *synonyms])
-
-
-def _highlightable(terms: Terms) -> Iterator[str]:
-    if len(terms) == 1:
-        yield from terms
-        return
-    yield from (term for term in terms if term not in HIGHLIGHT_SKIP and len(term) > 1)
-
-
-def _spelling_words(clause: Clause) -> Iterator[tuple[int, int, str]]:
-    for token in SPELLING_ANALYZER(clause.text, chars=True, mode="query"):
-        yield clause.start + token.startchar, clause.start + token.endchar, token.text
-
-
-# Highlighting ------------------------------------------------------------------------------
-
-
-class MarkFormatter(highlight.Formatter):
-    """HTML-escaped text with <mark> around matched words, and … where text was cut."""
-
-    between = " … "
-
-    def _text(self, text: str) -> str:
-        return html.escape(text)
-
-    def format_token(self, text: str, token, replace: bool = False) -> str:
-        return f"<mark>{html.escape(highlight.get_text(text, token, replace))}</mark>"
-
-    def format_fragment(self, fragment, replace: bool = False) -> str:
-        body = super().format_fragment(fragment, replace=replace).strip()
-        before = "… " if fragment.startchar > 0 else ""
-        after = " …" if fragment.endchar < len(fragment.text) else ""
-        return f"{before}{body}{after}"
-
-
-def highlight_title(title: str, terms: Collection[str]) -> str:
-    """The escaped title with <mark> around matched words: what whoosh.highlight.highlight()
-    gives with MEDICAL_ANALYZER, WholeFragmenter and MarkFormatter, without building its
-    fragments, scores and formatter."""
-    pieces, index = [], 0
-    for token in marked_tokens(title, terms):
-        if token.endchar > highlight.DEFAULT_CHARLIMIT:
-            break
-        if token.matched:
-            word = html.escape(title[token.startchar : token.endchar])
-            pieces += [html.escape(title[index : token.startchar]), f"<mark>{word}</mark>"]
-            index = token.endchar
-    if not pieces:
-        return html.escape(title)
-    pieces.append(html.escape(title[index:]))
-    return "".join(pieces).strip()
-
-
-def highlight_body(text: str, terms: Iterable[str], limit: int = SNIPPET_CHARS) -> str:
-    """About `limit` characters of plain text with the matched words marked: the stretch that
-    holds the most of them (the earliest among equals), opening up to a third of `limit` before
-    its first one; the post's opening when nothing in its first SNIPPET_SCAN characters
-    matches. Only the matched words are looked up, not every word of a long post."""
-    words = matched_words(text, frozenset(terms), SNIPPET_SCAN)
-    if not words:
-        return leading_excerpt(text, limit)
-    start, end = best_stretch(text, words, limit)
-    inside = [
-        _match_token(text[word_start:word_end], word_start, word_end)
-        for word_start, word_end in words
-        if word_start >= start and word_end <= end
-    ]
-    fragment = highlight.mkfrag(text, inside, startchar=start, endchar=end)
-    return MarkFormatter()(text, [fragment])
-
-
-def best_stretch(text: str, words: list[tuple[int, int]], limit: int) -> tuple[int, int]:
-    """(start, end) of the stretch of at most `limit` characters, cut between words, opening a
-    third of `limit` before one of `words` and holding the most of them."""
-    starts = [word_start for word_start, _ in words]
-    ends = [word_end for _, word_end in words]
-    best, best_count = (0, 0), 0
-    for first_start, first_end in words:
-        opening = max(0, first_start - limit // 3)
-        # the stretch lies within (opening, first_start + limit): count that first, and find
-        # its word boundaries only if it could hold more words than the best so far
-        widest = max(first_end, first_start + limit)
-        most = bisect_right(ends, widest) - bisect_left(starts, opening)
-        if most <= best_count:
-            continue
-        start = min(first_start, word_boundary_after(text, opening))
-        end = max(first_end, word_boundary_before(text, start + limit))
-        count = bisect_right(ends, end) - bisect_left(starts, start)
-        if count > best_count:
-            best, best_count = (start, end), count
-    return best
-
-
-def word_boundary_after(text: str, position: int) -> int:
-    """`position`, or the end of the token it falls inside."""
-    if position == 0 or not is_token_char(text[position - 1]):
-        return position
-    while position < len(text) and is_token_char(text[position]):
-        position += 1
-    return position
-
-
-def word_boundary_before(text: str, position: int) -> int:
-    """`position`, or the start of the token it falls inside."""
-    if position >= len(text):
-        return len(text)
-    if not is_token_char(text[position]):
-        return position
-    while position > 0 and is_token_char(text[position - 1]):
-        position -= 1
-    return position
-
-
-def is_token_char(char: str) -> bool:
-    return is_word_char(char) or char in JOINERS
-
-
-def _match_token(term: str, startchar: int, endchar: int) -> Token:
-    token = Token(positions=False, chars=True, removestops=False, mode="query")
-    token.text, token.startchar, token.endchar, token.matched = term, startchar, endchar, True
-    return token
-
-
-def leading_excerpt(text: str, limit: int = SNIPPET_CHARS) -> str:
-    if len(text) <= limit:
-        return html.escape(text)
-    cut = text[:limit].rsplit(" ", 1)[0]
-    return html.escape(cut) + " …"
-
-
-# "Did you mean" ----------------------------------------------------------------------------
-
-
-def edit_distance(a: str, b: str, limit: int) -> int:
-    """Damerau-Levenshtein distance (adjacent swaps count one), or limit + 1 if larger."""
-    if abs(len(a) - len(b)) > limit:
-        return limit + 1
-    previous2: list[int] = []
-    previous = list(range(len(b) + 1))
-    for i, char_a in enumerate(a, start=1):
-        current = [i] + [0] * len(b)
-        for j, char_b in enumerate(b, start=1):
-            cost = char_a != char_b
-            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
-            if i > 1 and j > 1 and char_a == b[j - 2] and a[i - 2] == char_b:
-                current[j] = min(current[j], previous2[j - 2] + 1)
-        if min(current) > limit:
-            return limit + 1
-        previous2, previous = previous, current
-    return previous[-1]
-
-
-def synonym_vocabulary(groups: SynonymGroups) -> frozenset[str]:
-    """Words of the synonym list: a misspelt brand name is corrected even if no post uses it."""
-    return frozenset(
-        term
-        for group in groups.groups
-        for entry in group
-        for term in analyze(entry, SPELLING_ANALYZER)
-        if len(term) >= MIN_SUGGEST_LENGTH
-    )
-
-
-@dataclass(frozen=True)
-class Vocabulary:
-    planner: QueryPlanner
-    synonym_words: frozenset[str]
-    groups: SynonymGroups
-
-
 # The backend -------------------------------------------------------------------------------
 
 
-class WhooshBackend:
+class WhooshBackend(PlannedSearch):
     """Search over a Whoosh index folder; see the module docstring for the concurrency rules."""
 
     def __init__(
@@ -527,12 +270,9 @@ class WhooshBackend:
         lock_timeout: float = LOCK_TIMEOUT,
     ) -> None:
         self.index_dir = Path(index_dir)
-        self.outbox_lock_path: Path | None = self.index_dir.with_name(
-            f"{self.index_dir.name}.outbox.lock"
-        )
+        self.outbox_lock_path = self.index_dir.with_name(f"{self.index_dir.name}.outbox.lock")
         self.lock_timeout = lock_timeout
-        self._synonym_file = SynonymFile(synonyms_path)
-        self._vocabulary: Vocabulary | None = None
+        super().__init__(synonyms_path)
         self._lock = threading.RLock()
         self._searcher: Searcher | None = None
         self._identity: tuple[int, int] | None = None
@@ -550,31 +290,20 @@ class WhooshBackend:
     def search(self, query: SearchQuery) -> SearchPage:
         validate_paging(query)
         text = clean_query_text(query.text)
-        vocabulary = self._current_vocabulary()
-        plan = vocabulary.planner.plan(text)
-        if plan.strict() is None:
+        plan = self._plan(text)
+        if whoosh_queries(plan).strict is None:
             return SearchPage([], 0, query.page, query.per_page)
         return self._with_searcher(lambda searcher: self._run(searcher, query, plan, text))
-
-    def highlight_body(self, text: str, query: SearchQuery) -> str:
-        plan = self._current_vocabulary().planner.plan(clean_query_text(query.text))
-        return highlight_body(text, plan.highlight_terms)
-
-    def highlight_title(self, title: str, query: SearchQuery) -> str:
-        plan = self._current_vocabulary().planner.plan(clean_query_text(query.text))
-        return highlight_title(title, plan.highlight_terms)
 
     def doc_count(self) -> int:
         return self._with_searcher(lambda searcher: searcher.doc_count())
 
-    def _run(
-        self, searcher: Searcher, query: SearchQuery, plan: QueryPlan, text: str
-    ) -> SearchPage:
-        strict = plan.strict()
-        assert strict is not None
-        found = self._execute(searcher, strict, query)
+    def _run(self, searcher: Searcher, query: SearchQuery, plan: Plan, text: str) -> SearchPage:
+        queries = whoosh_queries(plan)
+        assert queries.strict is not None
+        found = self._execute(searcher, queries.strict, query)
         relaxed = False
-        if found.total == 0 and (wider := plan.relaxed()) is not None:
+        if found.total == 0 and (wider := queries.relaxed) is not None:
             found, relaxed = self._execute(searcher, wider, query), True
         offset = (query.page - 1) * query.per_page
         hits = []
@@ -690,29 +419,31 @@ class WhooshBackend:
             self._allowed_cache[key] = allowed
         return allowed
 
-    def _suggest(self, searcher: Searcher, plan: QueryPlan, text: str) -> str | None:
-        vocabulary = self._current_vocabulary()
+    def _suggest(self, searcher: Searcher, plan: Plan, text: str) -> str | None:
+        synonym_words = self._current_vocabulary().synonym_words
         reader = searcher.reader()
         corrector = LiveCorrector(reader, "spelling", reader.schema["spelling"])
-        replacements: list[tuple[int, int, str]] = []
-        for start, end, word in plan.spelling_words:
-            if not _worth_correcting(word) or has_live_postings(reader, "spelling", word):
-                continue
-            if word in vocabulary.synonym_words:
-                continue
-            better = _best_correction(
-                word, corrector, vocabulary.synonym_words, self._spelling_counts(reader)
-            )
-            if better:
-                replacements.append((start, end, better))
-        if not replacements:
-            return None
-        suggestion = text
-        for start, end, better in reversed(replacements):
-            suggestion = suggestion[:start] + better + suggestion[end:]
-        return suggestion if suggestion != text else None
+        frequency = self._spelling_counts(reader)
+
+        def known_within(word: str, distance: int) -> list[str]:
+            found = corrector.suggest(word, limit=SUGGESTION_CANDIDATES, maxdist=distance, prefix=1)
+            return [max(found, key=frequency)] if found else []
+
+        def correct(word: str) -> str | None:
+            if has_live_postings(reader, "spelling", word):
+                return None
+            return closest_word(word, partial(known_within, word), synonym_words)
+
+        return suggestion(text, words_to_check(plan, synonym_words), correct)
 
     # Writing
+
+    def outbox_lock(self, *, wait: bool) -> AbstractContextManager[bool]:
+        return file_lock(self.outbox_lock_path, wait=wait)
+
+    def index_writes(self) -> AbstractContextManager[object]:
+        """The index is no part of the database: its writes are its own."""
+        return nullcontext()
 
     def index(self, docs: Iterable[SearchDocument]) -> None:
         batch = [document_fields(doc) for doc in docs]
@@ -751,7 +482,7 @@ class WhooshBackend:
 
         def merge() -> bool:
             ix = self._open_index()
-            tier = full_tier(ix._segments(), largest)
+            tier = full_tier(index_segments(ix), largest)
             if tier is None:
                 return False
             try:
@@ -822,25 +553,11 @@ class WhooshBackend:
 
         self._guarded(open_and_probe)
 
-    def reload_synonyms(self) -> int:
-        groups = self._synonym_file.reload()
-        self._vocabulary = None
-        return len(groups.groups)
-
     def close(self) -> None:
         with self._lock:
             self._drop_searcher()
 
     # Internals
-
-    def _current_vocabulary(self) -> Vocabulary:
-        groups = self._synonym_file.current()
-        vocabulary = self._vocabulary
-        if vocabulary is None or vocabulary.groups is not groups:
-            expander = SynonymExpander(groups, lambda entry: tuple(analyze(entry)))
-            vocabulary = Vocabulary(QueryPlanner(expander), synonym_vocabulary(groups), groups)
-            self._vocabulary = vocabulary
-        return vocabulary
 
     def _with_searcher(self, work: Callable[[Searcher], T]) -> T:
         """Run `work` on an up-to-date searcher; one retry on a fresh one if reading fails."""
@@ -958,10 +675,7 @@ def in_tier(segments: list, tier: tuple[int, int]) -> list:
 def merge_tier(writer: IndexWriter, segments: list, tier: tuple[int, int]) -> list:
     """A Whoosh merge policy: the tier's segments into the writer's new one."""
     merging = in_tier(segments, tier)
-    for segment in merging:
-        reader = SegmentReader(writer.storage, writer.schema, segment)
-        writer.add_reader(reader)
-        reader.close()
+    add_segments(writer, merging)
     return [segment for segment in segments if segment not in merging]
 
 
@@ -988,7 +702,7 @@ def build_index(folder: Path, docs: Iterable[SearchDocument], procs: int = REBUI
             writer.add_document(**document_fields(doc, budget))
             count += 1
     except BaseException:
-        _cancel(writer)
+        cancel_writer(writer)
         raise
     writer.commit()
     # MpWriter drops the segment of a helper process that died (killed, out of memory)
@@ -1000,15 +714,6 @@ def build_index(folder: Path, docs: Iterable[SearchDocument], procs: int = REBUI
     (folder / SPELLING_COUNTS_FILE).write_text(json.dumps(budget.capped_counts()))
     (folder / SCHEMA_VERSION_FILE).write_text(SCHEMA_VERSION + "\n")
     return count
-
-
-def _cancel(writer: IndexWriter) -> None:
-    """Cancel a writer; MpWriter's helper processes are stopped too (its own cancel() only
-    flags its copy of them, and they would wait for work forever, hanging the exit)."""
-    for task in getattr(writer, "tasks", ()):
-        task.terminate()
-        task.join()
-    writer.cancel()
 
 
 @dataclass(frozen=True)
@@ -1099,53 +804,27 @@ def filter_query(query: SearchQuery) -> Query | None:
     return terms[0] if len(terms) == 1 else And(terms)
 
 
-class LiveCorrector(ReaderCorrector):
-    """Whoosh's corrector over the words that a document not deleted still holds.
+@contextmanager
+def file_lock(path: Path, *, wait: bool) -> Iterator[bool]:
+    """An exclusive flock on `path`; yields False at once if it is held and not `wait`.
 
-    Whoosh keeps a deleted (removed, hidden, erased or re-indexed) document's words in its
-    segment's term list until the segment is merged; a word offered as "did you mean" must be
-    in a post that is published now. Only searches that look for a suggestion pay for the check.
+    flock conflicts between any two open files, even in one process, and the kernel drops it
+    when a process dies, so a crashed worker never leaves the index locked.
     """
-
-    def _suggestions(self, text: str, maxdist: int, prefix: int) -> Iterator[tuple[float, str]]:
-        for score, word in super()._suggestions(text, maxdist, prefix):
-            if has_live_postings(self.reader, self.fieldname, word):
-                yield score, word
-
-
-def has_live_postings(reader, fieldname: str, word: str) -> bool:
-    """True if a document that is not deleted holds the word in the field."""
-    for leaf, _ in reader.leaf_readers():
-        if (fieldname, word) not in leaf:
-            continue
-        if not leaf.has_deletions() or leaf.postings(fieldname, word).is_active():
-            return True
-    return False
-
-
-def _worth_correcting(word: str) -> bool:
-    return len(word) >= MIN_SUGGEST_LENGTH and word.isalpha()
-
-
-def _best_correction(
-    word: str,
-    corrector,
-    synonym_words: frozenset[str],
-    frequency: Callable[[str], float] | None = None,
-) -> str | None:
-    """The closest known word: index words first, then the synonym list, one edit before two;
-    among index words equally close, the one most posts use."""
-    max_distance = 1 if len(word) < 6 else 2
-    for distance in range(1, max_distance + 1):
-        found = corrector.suggest(
-            word, limit=SUGGESTION_CANDIDATES if frequency else 1, maxdist=distance, prefix=1
-        )
-        if found:
-            return max(found, key=frequency) if frequency else found[0]
-        close = sorted(w for w in synonym_words if edit_distance(word, w, distance) <= distance)
-        if close:
-            return close[0]
-    return None
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
+    try:
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(descriptor, fcntl.LOCK_UN)
+    finally:
+        os.close(descriptor)
 
 
 def _acquire(lock, timeout: float) -> bool:

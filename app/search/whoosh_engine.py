@@ -27,7 +27,10 @@ Results are those of Whoosh's collectors over the same query (same scores up to 
 floating-point additions, ties by document number). Query shapes this module does not know
 (`Or` with a coordination scale, other query types, an excluded phrase) are left to Whoosh.
 It uses a few private parts of whoosh-reloaded 2.7.5 (pinned exactly), each with a slower
-public fallback; tests/search/test_whoosh_speed_paths.py checks that the fast parts are used.
+public fallback; tests/search/test_whoosh_speed_paths.py checks that the fast parts are used
+and that the answers are those of whoosh-reloaded's own searcher. The other private parts the
+backend needs (live postings for "did you mean", segments for tidying, stopping MpWriter's
+helpers) are at the end: every use of Whoosh's internals is in this module.
 """
 
 from __future__ import annotations
@@ -46,12 +49,16 @@ from itertools import accumulate, compress, repeat
 from operator import add, itemgetter, mul
 
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
+from whoosh.index import FileIndex
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.query import And, AndNot, Or, Phrase, Query, Term
+from whoosh.reading import SegmentReader
 from whoosh.scoring import BM25F
 from whoosh.searching import Searcher
+from whoosh.spelling import ReaderCorrector
 from whoosh.system import _INT_SIZE
 from whoosh.util.numeric import byte_to_length
+from whoosh.writing import IndexWriter
 
 # Postings kept decoded, over all cached terms and segments (about 16 bytes each: document
 # number, frequency and score).
@@ -1175,3 +1182,52 @@ class _Search:
                     return None
                 return self.node.exact(view, docnum)
         return None
+
+
+# The other private parts of whoosh-reloaded the backend uses ------------------------------
+
+
+class LiveCorrector(ReaderCorrector):
+    """Whoosh's corrector over the words that a document not deleted still holds.
+
+    Whoosh keeps a deleted (removed, hidden, erased or re-indexed) document's words in its
+    segment's term list until the segment is merged; a word offered as "did you mean" must be
+    in a post that is published now. Only searches that look for a suggestion pay for the check.
+    """
+
+    def _suggestions(self, text: str, maxdist: int, prefix: int) -> Iterator[tuple[float, str]]:
+        for score, word in super()._suggestions(text, maxdist, prefix):
+            if has_live_postings(self.reader, self.fieldname, word):
+                yield score, word
+
+
+def has_live_postings(reader, fieldname: str, word: str) -> bool:
+    """True if a document that is not deleted holds the word in the field."""
+    for leaf, _ in reader.leaf_readers():
+        if (fieldname, word) not in leaf:
+            continue
+        if not leaf.has_deletions() or leaf.postings(fieldname, word).is_active():
+            return True
+    return False
+
+
+def index_segments(ix: FileIndex) -> list:
+    """The index's segments as its TOC lists them (for tidying by size tier)."""
+    return ix._segments()
+
+
+def add_segments(writer: IndexWriter, segments: list) -> None:
+    """Copy these segments into the writer's new one (a merge policy's work)."""
+    for segment in segments:
+        reader = SegmentReader(writer.storage, writer.schema, segment)
+        writer.add_reader(reader)
+        reader.close()
+
+
+def cancel_writer(writer: IndexWriter) -> None:
+    """Cancel a writer; MpWriter's helper processes are stopped too (its own cancel() only
+    flags its copy of them, and they would wait for work forever, hanging the exit)."""
+    for task in getattr(writer, "tasks", ()):
+        task.terminate()
+        task.join()
+    writer.cancel()

@@ -59,6 +59,11 @@ def apply_after_commit(response):
 
 
 def tidy_quietly(backend) -> None:
+    """Merge a Whoosh index's small segments (PostgreSQL's autovacuum needs no help)."""
+    from app.search.whoosh_backend import WhooshBackend
+
+    if not isinstance(backend, WhooshBackend):
+        return
     try:
         backend.tidy()
     except Exception:  # a later tidy, sync or rebuild does it

@@ -8,6 +8,7 @@ import pytest
 
 from app.search import QueryTooLong, clean_query_text
 from app.search.analysis import MEDICAL_ANALYZER, SPELLING_ANALYZER, analyze
+from app.search.querying import edit_distance, split_clauses
 from app.search.synonyms import (
     DEFAULT_SYNONYMS_PATH,
     Segment,
@@ -16,7 +17,6 @@ from app.search.synonyms import (
     load_synonyms,
     parse_synonyms,
 )
-from app.search.whoosh_backend import edit_distance, split_clauses
 
 REQUIRED_GROUPS = [
     {"azathioprine", "imuran", "azasan", "aza"},

@@ -18,10 +18,10 @@ import pytest
 from whoosh import highlight
 from whoosh.query import Or, Phrase
 
-from app.search import SearchDocument, SearchQuery, clean_query_text, whoosh_engine
+from app.search import SearchDocument, SearchQuery, querying, whoosh_engine
 from app.search import whoosh_backend as backend_module
 from app.search.analysis import MEDICAL_ANALYZER, marked_tokens, matched_words
-from app.search.whoosh_backend import WhooshBackend, filter_query
+from app.search.whoosh_backend import WhooshBackend, filter_query, whoosh_queries
 from app.search.whoosh_engine import Unsupported, compile_query
 
 COMMON = "the and of to a in is with for on blood cells side effects signs symptoms".split()
@@ -121,8 +121,8 @@ def engine_backend(tmp_path_factory):
 
 def reference(backend: WhooshBackend, query: SearchQuery) -> tuple[list[tuple[int, float]], int]:
     """(post id, score) of every match in ranking order, by Whoosh scoring each match."""
-    plan = backend._current_vocabulary().planner.plan(clean_query_text(query.text))
-    whoosh_query = plan.strict()
+    queries = whoosh_queries(backend._plan(query.text))
+    whoosh_query = queries.strict
     if whoosh_query is None:
         return [], 0
     searcher = backend._up_to_date_searcher()
@@ -130,8 +130,8 @@ def reference(backend: WhooshBackend, query: SearchQuery) -> tuple[list[tuple[in
     if (filters := filter_query(query)) is not None:
         options["filter"] = filters
     matches = [(hit.docnum, hit.score) for hit in searcher.search(whoosh_query, **options)]
-    if not matches and plan.relaxed() is not None:  # as the backend does
-        matches = stepped(searcher, plan.relaxed(), filter_query(query))
+    if not matches and queries.relaxed is not None:  # as the backend does
+        matches = stepped(searcher, queries.relaxed, filter_query(query))
     if query.sort == "newest":
         dates = {docnum: _published(searcher, docnum) for docnum, _ in matches}
         matches.sort(key=lambda match: (-dates[match[0]], match[0]))
@@ -241,9 +241,9 @@ def test_a_long_page_matches(engine_backend):
 
 
 def test_shapes_the_engine_leaves_to_whoosh_still_answer(engine_backend):
-    plan = engine_backend._current_vocabulary().planner.plan('blood -"side effects"')
+    queries = whoosh_queries(engine_backend._plan('blood -"side effects"'))
     with pytest.raises(Unsupported):
-        compile_query(plan.strict())
+        compile_query(queries.strict)
 
     query = SearchQuery('blood -"side effects"')
     expected, total = reference(engine_backend, query)
@@ -392,7 +392,7 @@ def test_matched_words_are_the_analyzers_matches():
     bodies += ["Café naïve: didn’t take 6-MP, dose’s dying. " * 30, "", "   "]
     for number, body in enumerate(bodies):
         terms = frozenset(SNIPPET_TERMS[number % len(SNIPPET_TERMS)])
-        for limit in (backend_module.SNIPPET_SCAN, 500):
+        for limit in (querying.SNIPPET_SCAN, 500):
             assert matched_words(body, terms, limit) == analyzer_matches(body, terms, limit)
 
 
@@ -400,7 +400,7 @@ def test_a_snippet_shows_the_stretch_with_the_most_matches():
     filler = "nothing to see in this part of the story at all. " * 6
     body = f"One dose here. {filler}Then dose after dose after dose, said the note. {filler}"
 
-    snippet = backend_module.highlight_body(body, {"dose"})
+    snippet = querying.highlight_body(body, {"dose"})
 
     assert snippet.count("<mark>dose</mark>") == 3
     assert "One dose" not in snippet
@@ -411,7 +411,7 @@ def test_among_equal_stretches_the_earliest_is_shown():
     filler = "words that carry no match at all, one after another. " * 6
     body = f"{filler}first blood test {filler}second blood test {filler}"
 
-    snippet = backend_module.highlight_body(body, {"blood"})
+    snippet = querying.highlight_body(body, {"blood"})
 
     assert "first <mark>blood</mark>" in snippet
     assert "second" not in snippet
@@ -419,22 +419,20 @@ def test_among_equal_stretches_the_earliest_is_shown():
 
 def test_snippets_are_cut_between_words_and_stay_short():
     rng = random.Random(3)
-    limit = backend_module.SNIPPET_CHARS
+    limit = querying.SNIPPET_CHARS
     for number in range(120):
         body = awkward_text(rng, rng.choice([20, 300, 1500]))
         terms = frozenset(SNIPPET_TERMS[number % len(SNIPPET_TERMS)])
-        words = matched_words(body, terms, backend_module.SNIPPET_SCAN)
+        words = matched_words(body, terms, querying.SNIPPET_SCAN)
         if not words:
-            assert backend_module.highlight_body(body, terms) == (
-                backend_module.leading_excerpt(body, limit)
-            )
+            assert querying.highlight_body(body, terms) == (querying.leading_excerpt(body, limit))
             continue
-        start, end = backend_module.best_stretch(body, words, limit)
+        start, end = querying.best_stretch(body, words, limit)
         longest = max(word_end - word_start for word_start, word_end in words)
         assert end - start <= max(limit, longest)
         assert not inside_a_token(body, start) and not inside_a_token(body, end)
         assert any(start <= word_start and word_end <= end for word_start, word_end in words)
-        snippet = backend_module.highlight_body(body, terms)
+        snippet = querying.highlight_body(body, terms)
         marked = sum(start <= word_start and word_end <= end for word_start, word_end in words)
         assert snippet.count("<mark>") == marked
         assert html.unescape(re.sub("</?mark>", "", snippet)).strip(" …") == (
@@ -447,8 +445,8 @@ def stretch_tried_at_every_word(body: str, words, limit: int) -> tuple[int, int]
     best, best_count = (0, 0), 0
     for first_start, first_end in words:
         opening = max(0, first_start - limit // 3)
-        start = min(first_start, backend_module.word_boundary_after(body, opening))
-        end = max(first_end, backend_module.word_boundary_before(body, start + limit))
+        start = min(first_start, querying.word_boundary_after(body, opening))
+        end = max(first_end, querying.word_boundary_before(body, start + limit))
         count = sum(start <= word_start and word_end <= end for word_start, word_end in words)
         if count > best_count:
             best, best_count = (start, end), count
@@ -462,25 +460,25 @@ def test_the_best_stretch_is_the_one_trying_every_word_finds():
     for number in range(200):
         body = awkward_text(rng, rng.choice([20, 120, 600, 2000]))
         terms = frozenset(SNIPPET_TERMS[number % len(SNIPPET_TERMS)])
-        words = matched_words(body, terms, backend_module.SNIPPET_SCAN)
-        for limit in (60, backend_module.SNIPPET_CHARS, 500):
-            assert backend_module.best_stretch(body, words, limit) == (
+        words = matched_words(body, terms, querying.SNIPPET_SCAN)
+        for limit in (60, querying.SNIPPET_CHARS, 500):
+            assert querying.best_stretch(body, words, limit) == (
                 stretch_tried_at_every_word(body, words, limit)
             )
 
 
 def inside_a_token(body: str, position: int) -> bool:
     return 0 < position < len(body) and all(
-        backend_module.is_token_char(char) for char in body[position - 1 : position + 1]
+        querying.is_token_char(char) for char in body[position - 1 : position + 1]
     )
 
 
 def test_a_match_beyond_the_scan_limit_gives_the_opening():
-    body = "calm words " * (backend_module.SNIPPET_SCAN // 11 + 10) + "azathioprine"
+    body = "calm words " * (querying.SNIPPET_SCAN // 11 + 10) + "azathioprine"
 
-    snippet = backend_module.highlight_body(body, {"azathioprin"})
+    snippet = querying.highlight_body(body, {"azathioprin"})
 
-    assert snippet == backend_module.leading_excerpt(body, backend_module.SNIPPET_CHARS)
+    assert snippet == querying.leading_excerpt(body, querying.SNIPPET_CHARS)
 
 
 def test_titles_are_highlighted_as_whoosh_highlights_them():
@@ -496,8 +494,8 @@ def test_titles_are_highlighted_as_whoosh_highlights_them():
             frozenset(terms),
             MEDICAL_ANALYZER,
             highlight.WholeFragmenter(),
-            backend_module.MarkFormatter(),
+            querying.MarkFormatter(),
         )
-        assert backend_module.highlight_title(body[:120], terms) == (
-            title_pick or backend_module.html.escape(body[:120])
+        assert querying.highlight_title(body[:120], terms) == (
+            title_pick or querying.html.escape(body[:120])
         )

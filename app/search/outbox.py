@@ -22,6 +22,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from app.db import begin_writing
 from app.extensions import db
 from app.models import Post, SearchOutbox
 from app.posts.queries import published_posts, published_with_ids
@@ -105,6 +106,7 @@ def database_lock(key: int, *, wait: bool) -> Iterator[bool]:
     """An advisory lock held by the session's transaction: it ends with the transaction (here,
     committed or rolled back on leaving, if the work did not end it already), also when the
     process or its connection dies, so no node ever leaves the index locked."""
+    begin_writing(db.session())
     if wait:
         db.session.execute(select(func.pg_advisory_xact_lock(key)))
     elif not db.session.scalar(select(func.pg_try_advisory_xact_lock(key))):

@@ -322,7 +322,10 @@ def report(rows: list[Row], posts: int) -> bool:
 def report_baseline(rows: list[Row], revision: str) -> bool:
     """PostgreSQL throughput after (the working tree) against before (the baseline's code)."""
     print(f"\nPostgreSQL, before ({revision[:12]}) and after (the working tree), same database")
-    header = f"{'page':<11}{'before req/s':>13}{'after req/s':>12}{'after/before':>13}"
+    header = (
+        f"{'page':<11}{'before req/s':>13}{'after req/s':>12}{'after/before':>13}"
+        f"{'web CPU ms before':>18}{'after':>6}{'db CPU ms before':>17}{'after':>6}"
+    )
     print(header)
     print("-" * len(header))
     by_page: dict[str, dict[str, Row]] = {}
@@ -335,7 +338,8 @@ def report_baseline(rows: list[Row], revision: str) -> bool:
         mark = "" if ratio >= MIN_AFTER_RATIO else "!"
         print(
             f"{page:<11}{before.requests_per_s:>13.0f}{after.requests_per_s:>12.0f}"
-            f"{ratio:>12.2f}{mark:1}"
+            f"{ratio:>12.2f}{mark:1}{before.web_cpu_ms:>18.2f}{after.web_cpu_ms:>6.2f}"
+            f"{before.db_cpu_ms:>17.2f}{after.db_cpu_ms:>6.2f}"
         )
         ok = ok and ratio >= MIN_AFTER_RATIO and not before.errors
     print(f"\nTarget: after >= {MIN_AFTER_RATIO} of before on every page ('!' marks a miss).")

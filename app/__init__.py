@@ -50,15 +50,10 @@ def check_checkout_layout() -> None:
 def register_extensions(app: Flask) -> None:
     from app import models  # noqa: F401  (every table on the metadata before Alembic looks)
     from app.auth.sessions import load_user
-    from app.config import is_postgres
-    from app.db import reads_outside_transactions
     from app.extensions import csrf, db, limiter, login_manager
     from app.posts import changes  # noqa: F401  (its flush hooks follow every post change)
 
     db.init_app(app)
-    if is_postgres(app.config["SQLALCHEMY_DATABASE_URI"]):
-        with app.app_context():
-            reads_outside_transactions(db.engine)
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)

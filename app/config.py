@@ -139,23 +139,31 @@ def is_postgres(url: str) -> bool:
     return make_url(url).get_backend_name() == "postgresql"
 
 
+PREPARE_THRESHOLD = 5
+
+
 def engine_options(url: str, pool_size: int = 5, max_overflow: int = 5) -> dict:
     """SQLite: a busy timeout. PostgreSQL: a small pool per worker process (gunicorn workers x
     (pool_size + max_overflow) must stay under the server's max_connections) and a bounded wait
-    to connect. Connections are checked as they leave the pool, so that a restarted server
-    costs no request, without `pool_pre_ping`'s round trip (app.db.reads_outside_transactions).
-    Last in, first out: a request takes the warmest connection (its statements prepared), also
-    when a search has just read on a second one beside the request's own."""
+    to connect. Connections are pinged as they leave the pool (`pool_pre_ping`, an empty query),
+    so a restarted server costs no request; psycopg prepares a statement on its fifth run on a
+    connection (`prepare_threshold`) and keeps the last hundred. Last in, first out: a request
+    takes the warmest connection (its statements prepared), also when a search has just read on
+    a second one beside the request's own."""
     if make_url(url).get_backend_name() == "sqlite":
         return {"connect_args": {"timeout": 5}}
     return {
-        "pool_pre_ping": False,
+        "pool_pre_ping": True,
         "pool_size": pool_size,
         "max_overflow": max_overflow,
         "pool_timeout": 10,
         "pool_recycle": 1800,
         "pool_use_lifo": True,
-        "connect_args": {"connect_timeout": 5, "application_name": "aza-community"},
+        "connect_args": {
+            "connect_timeout": 5,
+            "application_name": "aza-community",
+            "prepare_threshold": PREPARE_THRESHOLD,
+        },
     }
 
 

@@ -3,12 +3,11 @@ request's transaction begins and ends on PostgreSQL."""
 
 from __future__ import annotations
 
-import select
 from datetime import UTC, datetime
 
+from flask_sqlalchemy.session import Session as FlaskSession
 from sqlalchemy import BindParameter, DateTime, Integer, MetaData, bindparam, event, literal, text
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import InvalidatePoolError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, registry
 from sqlalchemy.types import TypeDecorator
 
@@ -82,6 +81,7 @@ def inline_key(name: str, value: int | None = None) -> BindParameter[int]:
 
 
 BUSY_TIMEOUT_MS = 5000
+READING_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def is_sqlite(dbapi_connection) -> bool:
@@ -121,7 +121,7 @@ def wants_write_lock() -> bool:
 
     if not has_request_context() or g.get("read_only"):
         return False
-    return request.method not in ("GET", "HEAD", "OPTIONS")
+    return request.method not in READING_METHODS
 
 
 def busy_timeout_ms() -> int:
@@ -142,118 +142,61 @@ def refresh_planner_statistics() -> None:
     db.session.commit()
 
 
-def reads_outside_transactions(engine: Engine) -> None:
-    """On PostgreSQL, run a request's reads outside any transaction and open one at its first
-    write.
+WRITES_KEY = "request_writes"
+AUTOCOMMIT_VARIANT = "_autocommit_variant"
+
+
+def request_only_reads() -> bool:
+    """A GET, HEAD or OPTIONS request that has not said it writes (`begin_writing`)."""
+    from flask import g, has_request_context, request
+
+    return has_request_context() and request.method in READING_METHODS and not g.get(WRITES_KEY)
+
+
+def autocommit_variant(engine: Engine) -> Engine:
+    """The engine with AUTOCOMMIT as its isolation level, sharing its pool (one per engine)."""
+    variant = engine.__dict__.get(AUTOCOMMIT_VARIANT)
+    if variant is None:
+        variant = engine.execution_options(isolation_level="AUTOCOMMIT")
+        engine.__dict__[AUTOCOMMIT_VARIANT] = variant
+    return variant
+
+
+class RequestSession(FlaskSession):
+    """On PostgreSQL, a request that only reads runs its statements in AUTOCOMMIT.
 
     Under READ COMMITTED every statement reads a snapshot of its own, so a BEGIN ahead of
-    reads buys them nothing, while the BEGIN and the COMMIT that ends it are two round trips on
-    every request, for the web node and the database server alike. A connection leaves the
-    pool in autocommit; the first statement that needs the transaction (`needs_transaction`)
-    turns autocommit off before it runs, so psycopg sends BEGIN first and everything from there
-    to the commit is one transaction, as before.
-
-    Nor is a connection pinged as it leaves the pool (`pool_pre_ping` is a round trip of its
-    own): PostgreSQL sends an idle connection nothing unless it is closing it, as it does when
-    it restarts or a backend is terminated. A connection with something to read is checked
-    with a BEGIN; one that fails it raises InvalidatePoolError, as a failed pre-ping does: the
-    pool drops every connection older than now and hands out a new one.
+    reads buys them nothing, while it and the COMMIT that ends it are two round trips on every
+    page. Requests that write (any other method, or a read that called `begin_writing`) run
+    in a transaction as usual; so does everything outside a request.
     """
-    event.listen(engine, "checkout", _check_and_leave_in_autocommit)
-    event.listen(engine, "before_cursor_execute", _begin_before_a_write)
+
+    def get_bind(self, *args, **kwargs):
+        bind = super().get_bind(*args, **kwargs)
+        if isinstance(bind, Engine) and bind.dialect.name == "postgresql" and request_only_reads():
+            return autocommit_variant(bind)
+        return bind
 
 
-OUTSIDE_KEY = "reading_outside_a_transaction"
-# What makes a SELECT need the transaction too: it locks rows, takes an advisory lock, or
-# moves a sequence or a setting. (Substrings, not a regular expression: this runs before every
-# statement, and a search of the whole text cost more than the round trip it saves.)
-TRANSACTIONAL_SELECT_MARKS = (
-    "FOR UPDATE",
-    "FOR NO KEY UPDATE",
-    "FOR SHARE",
-    "FOR KEY SHARE",
-    "ADVISORY",
-    "SETVAL",
-    "NEXTVAL",
-    "SET_CONFIG",
-)
+def begin_writing(session: Session) -> None:
+    """From here on, this request's session runs in a transaction, even in a GET.
 
+    For writes a GET makes (applying the search outbox, say) and for locks held until the
+    commit: in AUTOCOMMIT each statement is a transaction of its own. What the request read so
+    far in AUTOCOMMIT is ended (there is nothing to commit), so the next statement begins one.
+    """
+    from flask import g, has_request_context
 
-def needs_transaction(statement: str, executemany: bool) -> bool:
-    """Whether a statement must run inside the request's transaction: all but plain reads."""
-    if executemany or statement.lstrip()[:6].upper() != "SELECT":
-        return True
-    shouting = statement.upper()
-    return any(mark in shouting for mark in TRANSACTIONAL_SELECT_MARKS)
-
-
-def _check_and_leave_in_autocommit(dbapi_connection, connection_record, connection_proxy) -> None:
-    from psycopg import pq
-
-    connection_record.info[OUTSIDE_KEY] = False
-    plain = dbapi_connection.isolation_level is None and dbapi_connection.read_only is None
-    if not plain or dbapi_connection.pgconn.transaction_status != pq.TransactionStatus.IDLE:
+    if not has_request_context():
         return
-    if _has_something_to_read(dbapi_connection.pgconn.socket):
-        _begin_or_reconnect(dbapi_connection)
-        return
-    dbapi_connection.autocommit = True
-    connection_record.info[OUTSIDE_KEY] = True
-
-
-def _has_something_to_read(socket: int) -> bool:
-    poller = select.poll()
-    poller.register(socket, select.POLLIN)
-    return bool(poller.poll(0))
-
-
-def _begin_or_reconnect(dbapi_connection) -> None:
-    from psycopg import Error, pq
-
-    dbapi_connection.autocommit = False
-    try:
-        result = dbapi_connection.pgconn.exec_(b"BEGIN")
-    except Error as error:
-        raise InvalidatePoolError(f"PostgreSQL connection lost: {error}") from error
-    if result.status != pq.ExecStatus.COMMAND_OK:
-        problem = (result.error_message or b"").decode("utf-8", "replace").strip()
-        raise InvalidatePoolError(f"PostgreSQL connection lost: {problem}")
-
-
-def _begin_before_a_write(connection, cursor, statement: str, parameters, context, executemany):
-    from psycopg import ServerCursor
-
-    info = connection.info
-    if not info.get(OUTSIDE_KEY):
-        return
-    streamed = isinstance(cursor, ServerCursor)  # a server-side cursor lives in a transaction
-    if not (streamed or needs_transaction(statement, executemany)):
-        return
-    info[OUTSIDE_KEY] = False
-    if "isolation_level" not in connection.get_execution_options():
-        connection.connection.dbapi_connection.autocommit = False
-
-
-READ_ONLY_KEY = "transaction_only_read"
-BEGUN_KEY = "begun_connections"
-FLUSHED_KEY = "transaction_flushed"
-
-
-@event.listens_for(Engine, "begin")
-def _start_read_only(connection) -> None:
-    connection.info[READ_ONLY_KEY] = True
-
-
-@event.listens_for(Engine, "before_cursor_execute")
-def _note_write(connection, cursor, statement: str, parameters, context, executemany) -> None:
-    if executemany or statement.lstrip()[:6].upper() != "SELECT":
-        connection.info[READ_ONLY_KEY] = False
-
-
-@event.listens_for(Engine, "handle_error")
-def _note_failure(context) -> None:
-    if context.connection is not None:
-        context.connection.info[READ_ONLY_KEY] = False
+    reading_in_autocommit = (
+        request_only_reads()
+        and session.in_transaction()
+        and session.get_bind().dialect.name == "postgresql"
+    )
+    setattr(g, WRITES_KEY, True)
+    if reading_in_autocommit:
+        session.commit()
 
 
 # psycopg says this when the socket failed while a statement waited for its answer, before libpq
@@ -264,8 +207,12 @@ LOST_CONNECTION_SIGNS = ("connection socket closed", "another command is already
 @event.listens_for(Engine, "handle_error")
 def _recognize_a_lost_postgresql_connection(context) -> None:
     """A connection whose socket failed under a statement is dropped, never rolled back and
-    pooled: SQLAlchemy sees a lost connection only once libpq has marked it bad."""
+    pooled: SQLAlchemy sees a lost connection only once libpq has marked it bad. So is one that
+    failed its pre-ping in any way (an empty query: nothing else can go wrong with it)."""
     if context.is_disconnect or context.dialect.name != "postgresql":
+        return
+    if context.is_pre_ping:
+        context.is_disconnect = True
         return
     original = context.original_exception
     if type(original).__name__ != "OperationalError":
@@ -273,41 +220,3 @@ def _recognize_a_lost_postgresql_connection(context) -> None:
     message = str(original)
     if any(sign in message for sign in LOST_CONNECTION_SIGNS):
         context.is_disconnect = True
-
-
-@event.listens_for(Session, "after_begin")
-def _remember_connection(session: Session, transaction, connection) -> None:
-    session.info.setdefault(BEGUN_KEY, []).append(connection)
-
-
-@event.listens_for(Session, "after_flush")
-def _note_flush(session: Session, flush_context) -> None:
-    session.info[FLUSHED_KEY] = True  # even one that wrote nothing: commit hooks may act on it
-
-
-@event.listens_for(Session, "after_transaction_end")
-def _forget_connections(session: Session, transaction) -> None:
-    if transaction.parent is None:
-        session.info.pop(BEGUN_KEY, None)
-        session.info.pop(FLUSHED_KEY, None)
-
-
-def end_read_only_transaction(session: Session) -> None:
-    """On PostgreSQL, end a transaction that only read with COMMIT instead of ROLLBACK.
-
-    The two are the same for such a transaction, but psycopg forgets every prepared statement
-    on ROLLBACK: with one ROLLBACK per request nothing was ever prepared, and the server parsed
-    and planned every statement of every page again. A transaction that wrote, flushed,
-    failed, or has unflushed changes is left to the usual rollback.
-    """
-    connections = session.info.get(BEGUN_KEY)
-    transaction = session.get_transaction()
-    if not connections or transaction is None or not transaction.is_active:
-        return
-    if session.new or session.dirty or session.deleted or session.info.get(FLUSHED_KEY):
-        return
-    if all(
-        connection.dialect.name == "postgresql" and connection.info.get(READ_ONLY_KEY) is True
-        for connection in connections
-    ):
-        session.commit()

@@ -99,12 +99,9 @@ def register(app: Flask) -> None:
         that fails. The answer was already given: log it, drop the connection, never a 500."""
         from sqlalchemy.exc import DBAPIError
 
-        from app.db import end_read_only_transaction
         from app.extensions import db
 
         try:
-            if error is None:
-                end_read_only_transaction(db.session())
             db.session.remove()
         except DBAPIError as problem:
             log.warning("database connection lost while ending a request: %s", problem.orig)

@@ -3,9 +3,13 @@ and of search with the page cache off, and the server CPU each request costs, fr
 capacity model follows (docs/operations.md, "Capacity model").
 
 Run: `.venv/bin/python bench/deployment.py [--posts 100000] [--seconds 8] [--rounds 3]
-[--data DIR]`. The same site is built once on SQLite (demo + MedQuAD posts), copied to a
-throwaway PostgreSQL with `flask db copy-to`, and served by gunicorn (2 workers) on each
-database; for each page the two sites take turns, and the median of the rounds is reported.
+[--data DIR] [--baseline REV]`. The same site is built once on SQLite (demo + MedQuAD posts),
+copied to a throwaway PostgreSQL with `flask db copy-to`, and served by gunicorn (2 workers) on
+each database; for each page the sites take turns, and the median of the rounds is reported.
+
+`--baseline REV` (by default the commit this branch left main at, `git merge-base HEAD main`)
+also serves the PostgreSQL database with the code of REV, from a detached `git worktree`, as a
+third site in the same turns, and compares its throughput with the working tree's page by page.
 """
 
 from __future__ import annotations
@@ -17,6 +21,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,6 +46,7 @@ BIN_DIR = Path(sys.executable).parent
 WORKERS = 2
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 MIN_PG_RATIO = 0.8
+MIN_AFTER_RATIO = 0.9
 TARGET_UTILISATION = 0.6
 PAGES = {
     "home": "/",
@@ -57,6 +64,7 @@ POST_LINK = re.compile(r'href="(/posts/\d+/[^"?#]+)"')
 class Site:
     name: str
     env: dict[str, str]
+    code: Path = REPO_ROOT
     port: int = 0
     process: subprocess.Popen | None = None
 
@@ -80,6 +88,13 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--data", type=Path, help="keep the SQLite site here between runs")
     parser.add_argument(
         "--rounds", type=int, default=3, help="turns per page and site; the median is reported"
+    )
+    parser.add_argument(
+        "--baseline",
+        metavar="REV",
+        nargs="?",
+        const="merge-base",
+        help="also serve PostgreSQL with this git revision's code (default: merge-base with main)",
     )
     medquad.add_option(parser)
     args = parser.parse_args()
@@ -136,6 +151,38 @@ def postgres_site(source: Site, postgres: PostgresServer, folder: Path) -> Site:
     return Site("postgres", env)
 
 
+def baseline_revision(requested: str) -> str:
+    if requested != "merge-base":
+        return requested
+    return git("merge-base", "HEAD", "main").strip()
+
+
+def git(*args: str) -> str:
+    done = subprocess.run(
+        ["git", "-C", str(REPO_ROOT), *args], capture_output=True, text=True, timeout=120
+    )
+    if done.returncode != 0:
+        raise BenchError(f"`git {' '.join(args)}` failed:\n{done.stderr}")
+    return done.stdout
+
+
+@contextmanager
+def baseline_code(revision: str, folder: Path) -> Iterator[Path]:
+    """The code of `revision` in a detached worktree, removed afterwards."""
+    code = folder / "baseline-code"
+    git("worktree", "add", "--detach", str(code), revision)
+    try:
+        yield code
+    finally:
+        git("worktree", "remove", "--force", str(code))
+
+
+def baseline_site(after: Site, code: Path, folder: Path) -> Site:
+    """The PostgreSQL site's database, served by the code in `code`."""
+    env = {**after.env, "INSTANCE_PATH": str(folder / "baseline-instance"), "PYTHONPATH": str(code)}
+    return Site("pg-baseline", env, code)
+
+
 def start(site: Site, folder: Path) -> None:
     site.port = free_port()
     log_path = folder / f"{site.name}.log"
@@ -149,7 +196,7 @@ def start(site: Site, folder: Path) -> None:
                 f"127.0.0.1:{site.port}",
                 "wsgi:app",
             ],
-            cwd=REPO_ROOT,
+            cwd=site.code,
             env=site.env,
             stdout=log_file,
             stderr=subprocess.STDOUT,
@@ -272,16 +319,47 @@ def report(rows: list[Row], posts: int) -> bool:
     return ok
 
 
+def report_baseline(rows: list[Row], revision: str) -> bool:
+    """PostgreSQL throughput after (the working tree) against before (the baseline's code)."""
+    print(f"\nPostgreSQL, before ({revision[:12]}) and after (the working tree), same database")
+    header = (
+        f"{'page':<11}{'before req/s':>13}{'after req/s':>12}{'after/before':>13}"
+        f"{'web CPU ms before':>18}{'after':>6}{'db CPU ms before':>17}{'after':>6}"
+    )
+    print(header)
+    print("-" * len(header))
+    by_page: dict[str, dict[str, Row]] = {}
+    for row in rows:
+        by_page.setdefault(row.page, {})[row.site] = row
+    ok = True
+    for page, sites in by_page.items():
+        before, after = sites["pg-baseline"], sites["postgres"]
+        ratio = after.requests_per_s / before.requests_per_s
+        mark = "" if ratio >= MIN_AFTER_RATIO else "!"
+        print(
+            f"{page:<11}{before.requests_per_s:>13.0f}{after.requests_per_s:>12.0f}"
+            f"{ratio:>12.2f}{mark:1}{before.web_cpu_ms:>18.2f}{after.web_cpu_ms:>6.2f}"
+            f"{before.db_cpu_ms:>17.2f}{after.db_cpu_ms:>6.2f}"
+        )
+        ok = ok and ratio >= MIN_AFTER_RATIO and not before.errors
+    print(f"\nTarget: after >= {MIN_AFTER_RATIO} of before on every page ('!' marks a miss).")
+    return ok
+
+
 def main() -> int:
     args = parse_args()
     require_tools()
-    with tempfile.TemporaryDirectory(prefix="bench-deploy-") as scratch:
+    with tempfile.TemporaryDirectory(prefix="bench-deploy-") as scratch, ExitStack() as stack:
         folder = args.data or Path(scratch)
         folder.mkdir(parents=True, exist_ok=True)
         sqlite = sqlite_site(folder, args.posts)
+        revision = baseline_revision(args.baseline) if args.baseline else None
         with PostgresServer() as postgres:
             pg = postgres_site(sqlite, postgres, Path(scratch))
             sites = [sqlite, pg]
+            if revision is not None:
+                code = stack.enter_context(baseline_code(revision, Path(scratch)))
+                sites.append(baseline_site(pg, code, Path(scratch)))
             try:
                 for site in sites:
                     start(site, Path(scratch))
@@ -294,7 +372,7 @@ def main() -> int:
                     runs: dict[str, list[Row]] = {site.name: [] for site in sites}
                     for turn in range(args.rounds):  # the sites take turns, first one then other
                         for site in sites if turn % 2 == 0 else reversed(sites):
-                            database = postgres if site is pg else None
+                            database = postgres if site is not sqlite else None
                             row = measure(
                                 site, page, path or newest[1], args.seconds, Path(scratch), database
                             )
@@ -305,7 +383,11 @@ def main() -> int:
                     if site.process is not None:
                         site.process.terminate()
                         site.process.wait(timeout=30)
-        return 0 if report(rows, args.posts) else 1
+        same_sites = [row for row in rows if row.site != "pg-baseline"]
+        ok = report(same_sites, args.posts)
+        if revision is not None:
+            ok = report_baseline(rows, revision) and ok
+        return 0 if ok else 1
 
 
 if __name__ == "__main__":

@@ -133,6 +133,43 @@ def empty_postgres_database():
     yield
 
 
+@pytest.fixture(autouse=True)
+def reads_in_autocommit_never_write():
+    """On PostgreSQL a GET's session runs in AUTOCOMMIT unless it called app.db.begin_writing:
+    a write or a lock there would be a transaction of its own. Fails any test that saw one."""
+    if not on_postgres():
+        yield
+        return
+    seen: list[str] = []
+
+    def check(conn, cursor, statement, parameters, context, executemany):
+        if is_request_autocommit(conn) and writes_or_locks(statement, executemany):
+            seen.append(statement)
+
+    sa.event.listen(sa.engine.Engine, "before_cursor_execute", check)
+    yield
+    sa.event.remove(sa.engine.Engine, "before_cursor_execute", check)
+    assert not seen, f"written in a read-only request's AUTOCOMMIT: {seen}"
+
+
+def is_request_autocommit(conn) -> bool:
+    from flask import has_app_context
+
+    from app.db import AUTOCOMMIT_VARIANT
+
+    return has_app_context() and db.engine.__dict__.get(AUTOCOMMIT_VARIANT) is conn.engine
+
+
+LOCKING_MARKS = ("FOR UPDATE", "FOR NO KEY UPDATE", "FOR SHARE", "FOR KEY SHARE", "ADVISORY")
+
+
+def writes_or_locks(statement: str, executemany: bool) -> bool:
+    shouting = statement.lstrip().upper()
+    if executemany or not shouting.startswith("SELECT"):
+        return True
+    return any(mark in shouting for mark in LOCKING_MARKS)
+
+
 def collect_earlier_tests_connections() -> None:
     """Apps that earlier tests built and dropped may still hold pooled connections until the
     garbage collector runs; close them here, before this test, not in the middle of it."""

@@ -226,16 +226,18 @@ def wait_for_port(port: int, timeout: float = START_TIMEOUT) -> None:
     raise RuntimeError(f"nothing answered on 127.0.0.1:{port} within {timeout} s")
 
 
-def break_the_next_statement(monkeypatch) -> None:
+def break_the_next_statement(monkeypatch, sparing: tuple[str, ...] = ()) -> None:
     """The next statement fails as when its socket failed while it waited for the answer: sent,
     so the connection is still busy with it, and reported before libpq marked the connection bad
     (psycopg's "connection socket closed"). Seen when PostgreSQL terminates a backend just as a
-    query goes out."""
+    query goes out. Statements in `sparing` (the pool's ping, say) run as usual."""
     import psycopg
 
     unbroken = psycopg.Cursor.execute
 
     def breaks_once(cursor, query, params=None, **options):
+        if str(query) in sparing:
+            return unbroken(cursor, query, params, **options)
         monkeypatch.setattr(psycopg.Cursor, "execute", unbroken)
         cursor.connection.pgconn.send_query(b"SELECT pg_sleep(0.05)")
         raise psycopg.OperationalError("connection socket closed")

@@ -38,6 +38,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
+from app.db import begin_writing
 from app.extensions import db
 from app.search import (
     SearchDocument,
@@ -758,6 +759,7 @@ class PostgresBackend(PlannedSearch):
         if not self._in_app_database():
             yield True
             return
+        begin_writing(db.session())
         if wait:
             db.session.execute(sa.select(sa.func.pg_advisory_xact_lock(OUTBOX_LOCK_KEY)))
         elif not db.session.scalar(sa.select(sa.func.pg_try_advisory_xact_lock(OUTBOX_LOCK_KEY))):

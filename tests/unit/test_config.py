@@ -63,7 +63,8 @@ def test_postgresql_gets_a_checked_bounded_pool_and_redis_is_accepted(tmp_path, 
     monkeypatch.setenv("DB_POOL_SIZE", "8")
     config = build_config(str(tmp_path))
     options = config["SQLALCHEMY_ENGINE_OPTIONS"]
-    assert options["pool_pre_ping"] is False  # the check is the BEGIN (app.db.begin_when_...)
+    assert options["pool_pre_ping"] is True
+    assert options["connect_args"]["prepare_threshold"] == 5
     assert (options["pool_size"], options["max_overflow"]) == (8, 5)
     assert options["connect_args"]["connect_timeout"] == 5
     assert config["RATELIMIT_STORAGE_URI"] == "redis://cache.internal:6379/0"

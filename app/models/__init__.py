@@ -1,6 +1,7 @@
 """Every model, imported here so Alembic and the app see one complete metadata."""
 
 from app.models.engagement import Bookmark, Follow, MemberCondition, Reaction
+from app.models.insights import SearchMiss
 from app.models.moderation import (
     AppendOnlyError,
     Flag,
@@ -29,6 +30,7 @@ __all__ = [
     "Post",
     "ProfileChange",
     "Revision",
+    "SearchMiss",
     "SearchOutbox",
     "SiteState",
     "Tag",

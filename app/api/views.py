@@ -31,6 +31,7 @@ from app.posts.queries import (
     viewable_post,
 )
 from app.search import SearchError
+from app.search.insights import record_search
 from app.search.results import BadSearch, parse_search_args
 from app.search.results import search as run_search
 
@@ -122,7 +123,7 @@ def search():
     except SearchError:
         abort(503, description="Search is temporarily unavailable while its index is repaired.")
     query = results.query
-    return jsonify(
+    response = jsonify(
         {
             "total": results.total,
             "total_is_estimate": results.total_is_estimate,
@@ -144,6 +145,8 @@ def search():
             ],
         }
     )
+    record_search(results)
+    return response
 
 
 @bp.get("/openapi.json")

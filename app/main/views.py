@@ -24,6 +24,7 @@ def home():
 @ratelimits.searching
 def search():
     from app.search import SearchError
+    from app.search.insights import record_search
     from app.search.results import BadSearch, parse_search_args, suggested_tags
     from app.search.results import search as run_search
 
@@ -45,7 +46,9 @@ def search():
             "Please try again shortly; browsing by topic still works."
         )
         return render_template("main/search.html", **context), 503
-    return render_template("main/search.html", **context)
+    page = render_template("main/search.html", **context)
+    record_search(context["results"])
+    return page
 
 
 @bp.get("/healthz")

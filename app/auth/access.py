@@ -17,3 +17,14 @@ def moderator_required(view):
         return view(*args, **kwargs)
 
     return wrapped
+
+
+def moderator_or_verified_provider_required(view):
+    @wraps(view)
+    @login_required
+    def wrapped(*args, **kwargs):
+        if not (current_user.is_moderator or current_user.is_verified_provider):
+            abort(403, description="This page is for moderators and verified providers.")
+        return view(*args, **kwargs)
+
+    return wrapped

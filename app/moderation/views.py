@@ -5,7 +5,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from app.account.profile import PROFILE_DECISIONS, decide_change, pending_changes
-from app.auth.access import moderator_required
+from app.auth.access import moderator_or_verified_provider_required, moderator_required
 from app.errors import DomainError, refusal_handler
 from app.extensions import db
 from app.models import Comment, ModerationEvent, Post, ProfileChange, User
@@ -112,6 +112,20 @@ def decide_profile_change(change_id: int, decision: str):
     db.session.commit()
     flash(f"Done: the profile change is {PROFILE_DECISION_WORDS[decision]}.", "success")
     return redirect(url_for("moderation.queue"))
+
+
+@bp.get("/search-insights")
+@moderator_or_verified_provider_required
+def search_insights():
+    from app.search import insights
+
+    return render_template(
+        "moderation/search_insights.html",
+        insights=insights.insights(),
+        window_days=insights.WINDOW_DAYS,
+        shown_from=insights.SHOWN_FROM,
+        few_results=insights.FEW_RESULTS,
+    )
 
 
 @bp.get("/log")

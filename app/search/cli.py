@@ -1,4 +1,4 @@
-"""`flask --app wsgi search sync|rebuild|status|reload-synonyms`."""
+"""`flask --app wsgi search sync|rebuild|status|reload-synonyms|insights prune`."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import Post
 from app.search import SearchError, SearchUnavailable, get_backend
+from app.search.insights import KEEP_DAYS, prune
 from app.search.outbox import drain, outbox_status, rebuild_from_database
 from app.search.synonyms import DEFAULT_SYNONYMS_PATH, load_synonyms
 
@@ -93,6 +94,18 @@ def reload_synonyms_command() -> None:
         f"{len(groups.groups)} synonym groups ({groups.entry_count} entries) in {path}. "
         "Running workers use the file as soon as it changes; no re-indexing is needed."
     )
+
+
+insights_cli = AppGroup("insights", help="Searches that found nothing or little.")
+search_cli.add_command(insights_cli)
+
+
+@insights_cli.command("prune")
+@click.option("--days", default=KEEP_DAYS, show_default=True, type=click.IntRange(min=1))
+def prune_insights_command(days: int) -> None:
+    """Delete the counts of searches older than DAYS days (run daily)."""
+    deleted = prune(days)
+    click.echo(f"Deleted {deleted} search insight rows older than {days} days.")
 
 
 def register(app: Flask) -> None:

@@ -77,6 +77,7 @@ SIGNED_IN_NOT_OWNER = {
     "engagement.follow_author",
 }
 VERIFIED_PROVIDERS = {"posts.review"}
+MODERATORS_OR_VERIFIED_PROVIDERS = {"moderation.search_insights"}
 
 
 def test_every_route_is_classified(app):
@@ -88,6 +89,7 @@ def test_every_route_is_classified(app):
         | OWNER
         | SIGNED_IN_NOT_OWNER
         | VERIFIED_PROVIDERS
+        | MODERATORS_OR_VERIFIED_PROVIDERS
     )
     endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
     assert endpoints - classified == set(), "classify new routes in this test"
@@ -133,6 +135,7 @@ def requests_for(world):
         ("POST", f"/posts/{post.id}/flag", "not_owner"),
         ("GET", "/moderation/", "moderator"),
         ("GET", "/moderation/log", "moderator"),
+        ("GET", "/moderation/search-insights", "moderator_or_verified_provider"),
         ("GET", "/moderation/users/pat", "moderator"),
         ("POST", f"/moderation/posts/{pending.id}/approve", "moderator"),
         ("POST", f"/moderation/comments/{comment.id}/hide", "moderator"),
@@ -154,6 +157,7 @@ def expected_ok(rule: str, role: str) -> bool:
         "owner_or_moderator": role in ("owner", "moderator"),
         "not_owner": role != "owner",
         "moderator": role == "moderator",
+        "moderator_or_verified_provider": role in ("moderator", "provider"),
     }[rule]
 
 

@@ -1,7 +1,7 @@
 """search insights: searches that found nothing or little, counted per day
 
-Revision ID: 0009
-Revises: 0007 (to be re-pointed at 0008 when merged)
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-12-06 04:30:00
 
 One row per day and normalised query, with the band of its result count ("none" or "few")
@@ -13,9 +13,11 @@ import sqlalchemy as sa
 from alembic import op
 
 
-# revision identifiers, used by Alembic (0007 until 0008 is merged before this).
-revision, down_revision = "0009", "0007"
-branch_labels = depends_on = None
+# revision identifiers, used by Alembic.
+revision = "0008"
+down_revision = "0007"
+branch_labels = None
+depends_on = None
 
 
 def upgrade():

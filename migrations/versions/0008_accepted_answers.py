@@ -21,12 +21,15 @@ down_revision = "0007"
 branch_labels = None
 depends_on = None
 
+FOREIGN_KEY = "fk_posts_accepted_comment_id_comments"
+
 
 def upgrade():
+    column = sa.Column("accepted_comment_id", sa.Integer(), nullable=True)
     with op.batch_alter_table("posts", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("accepted_comment_id", sa.Integer(), nullable=True))
+        batch_op.add_column(column)
         batch_op.create_foreign_key(
-            batch_op.f("fk_posts_accepted_comment_id_comments"),
+            batch_op.f(FOREIGN_KEY),
             "comments",
             ["accepted_comment_id"],
             ["id"],
@@ -36,7 +39,5 @@ def upgrade():
 
 def downgrade():
     with op.batch_alter_table("posts", schema=None) as batch_op:
-        batch_op.drop_constraint(
-            batch_op.f("fk_posts_accepted_comment_id_comments"), type_="foreignkey"
-        )
+        batch_op.drop_constraint(batch_op.f(FOREIGN_KEY), type_="foreignkey")
         batch_op.drop_column("accepted_comment_id")

@@ -13,27 +13,26 @@ from tests.helpers import add_comment, make_post, make_tag
 def questions(app, users):
     aza = make_tag("azathioprine", "medication")
     asker, replier = users["patient"], make_user("replier")
-    open_one = make_post(asker, title="Open question on aza", kind="question", tags=[aza])
-    accepted = make_post(asker, title="Accepted question on aza", kind="question", tags=[aza])
-    by_provider = make_post(asker, title="Provider answered this one", kind="question")
-    hidden_accept = make_post(asker, title="Accepted reply was hidden", kind="question")
-    story = make_post(asker, title="A story with a provider reply", tags=[aza])
-    reply = add_comment(accepted, replier, "Take it with food.", "published")
-    gone = add_comment(hidden_accept, replier, "A reply later hidden.", "hidden")
-    add_comment(by_provider, users["provider"], "Clinically, yes.", "published")
-    add_comment(story, users["provider"], "Thanks for sharing.", "published")
-    db.session.flush()
-    accepted.accepted_comment_id = reply.id
-    hidden_accept.accepted_comment_id = gone.id
-    db.session.commit()
-    return {
-        "open": open_one,
-        "accepted": accepted,
-        "by_provider": by_provider,
-        "hidden_accept": hidden_accept,
-        "story": story,
-        "reply": reply,
+    shapes = {
+        "open": ("Open question on aza", "question", [aza]),
+        "accepted": ("Accepted question on aza", "question", [aza]),
+        "by_provider": ("Provider answered this one", "question", []),
+        "hidden_accept": ("Accepted reply was hidden", "question", []),
+        "story": ("A story with a provider reply", "experience", [aza]),
     }
+    made = {
+        name: make_post(asker, title=title, kind=kind, tags=tags)
+        for name, (title, kind, tags) in shapes.items()
+    }
+    made["reply"] = add_comment(made["accepted"], replier, "Take it with food.", "published")
+    gone = add_comment(made["hidden_accept"], replier, "A reply later hidden.", "hidden")
+    add_comment(made["by_provider"], users["provider"], "Clinically, yes.", "published")
+    add_comment(made["story"], users["provider"], "Thanks for sharing.", "published")
+    db.session.flush()
+    made["accepted"].accepted_comment_id = made["reply"].id
+    made["hidden_accept"].accepted_comment_id = gone.id
+    db.session.commit()
+    return made
 
 
 def by_id(body) -> dict[int, dict]:

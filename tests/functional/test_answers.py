@@ -93,6 +93,8 @@ def test_a_forged_reply_number_is_a_404(client, users, question):
     answer = accept(client, 999_999, question["post"].id)
     assert answer.status_code == 404
     assert "There is no reply with that number" in answer.get_data(as_text=True)
+    assert accept(client, 2**40, question["post"].id).status_code == 404
+    assert accept(client, question["first"].id, 2**40).status_code == 400
 
 
 def test_a_reply_of_another_post_is_refused(client, users, question):

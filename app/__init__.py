@@ -69,6 +69,7 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from app.account.views import bp as account_bp
+    from app.answers.views import bp as answers_bp
     from app.api.views import bp as api_bp
     from app.auth.views import bp as auth_bp
     from app.authors.views import bp as authors_bp
@@ -90,6 +91,7 @@ def register_blueprints(app: Flask) -> None:
         api_bp,
         feeds_bp,
         engagement_bp,
+        answers_bp,
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

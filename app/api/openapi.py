@@ -72,6 +72,15 @@ POST_PROPERTIES = {
     "tags": {"type": "array", "items": STRING, "description": "Tag slugs."},
     "author": ref("Author"),
     "published_at": DATE_TIME,
+    "answered": {
+        "type": "boolean",
+        "description": "A question whose asker accepted a published reply, or that a verified "
+        "provider answered in a published reply; false for other kinds of post.",
+    },
+    "accepted_comment_id": {
+        **nullable({"type": "integer", "minimum": 1}),
+        "description": "The published reply the asker accepted as the answer; null otherwise.",
+    },
 }
 POST_DETAIL = closed(
     {
@@ -213,6 +222,12 @@ PARAMETERS = {
         "Items per page.",
     ),
     "post_kind": query("kind", enum_or_empty(POST_KINDS), "Only posts of this kind."),
+    "answered": query(
+        "answered",
+        enum_or_empty(("yes", "no")),
+        "Only questions, answered (yes) or still waiting for an answer (no). Any other value "
+        "is a 400.",
+    ),
     "tag_kind": query("kind", enum_or_empty(TAG_KINDS), "Only tags of this kind."),
     "tag": query(
         "tag",
@@ -281,7 +296,10 @@ PATHS = {
     "/api/v1/posts": operation(
         "listPosts",
         "Published posts, newest first",
-        [param_ref(name) for name in ("tag", "author", "post_kind", "page", "per_page")],
+        [
+            param_ref(name)
+            for name in ("tag", "author", "post_kind", "answered", "page", "per_page")
+        ],
         {
             "200": ok(ref("PostList"), "One page of posts."),
             "400": response_ref("BadRequest"),

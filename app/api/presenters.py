@@ -48,6 +48,8 @@ def post_json(post: Post) -> dict:
         "tags": [tag.slug for tag in post.tags],
         "author": author_json(post.author),
         "published_at": iso(post.published_at),
+        "answered": bool(post.is_answered),
+        "accepted_comment_id": post.accepted_reply_id,
     }
 
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, jsonify, request, url_for
 from sqlalchemy import select
+from sqlalchemy.orm import undefer
 
 from app import ratelimits
+from app.answers.services import ANSWERED_CHOICES, answered_filter
 from app.api import params
 from app.api.openapi import openapi_document
 from app.api.presenters import (
@@ -57,12 +59,17 @@ def list_posts():
     tagged = params.tag_filter(kind)
     tag = tagged[0] if tagged is not None else None
     author = params.author_filter()
+    answered = params.choice("answered", ANSWERED_CHOICES)
     query = published_in_tag(tag) if tag is not None else published_posts()
+    query = query.options(undefer(Post.is_answered), undefer(Post.accepted_reply_id))
     if author is not None:
         query = query.where(Post.author_id == inline_key("author_id", author.id))
     if kind is not None:
         query = query.where(Post.kind == kind)
-    if tagged is not None and author is None:
+    query = answered_filter(query, answered)
+    if answered is not None:
+        total = None  # the counters do not know which questions are answered: count the rows
+    elif tagged is not None and author is None:
         total = tagged[1]
     else:
         total = counted_total(tag, author, kind)
@@ -71,6 +78,7 @@ def list_posts():
         "tag": tag.slug if tag else None,
         "author": author.username if author else None,
         "kind": kind,
+        "answered": answered,
     }
     return jsonify(page_json(page, post_json, next_url(page, **filters)))
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, or_, select
+from sqlalchemy.orm import Mapped, aliased, column_property, mapped_column, relationship, validates
 
 from app.db import Base, TimestampMixin, utcnow
 from app.models.enums import CONTENT_STATES, POST_KINDS, in_list
@@ -47,6 +47,11 @@ class Post(Publishable, TimestampMixin, Base):
     external_id: Mapped[str | None] = mapped_column(String(120), unique=True)
     findings: Mapped[str] = mapped_column(Text, default="[]")
     helpful_count: Mapped[int] = mapped_column(default=0)
+    # The reply the asker marked as the one that answered their question (one at a time).
+    # Whether the question is answered is derived from the replies (`is_answered`, below).
+    accepted_comment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("comments.id", ondelete="SET NULL", use_alter=True)
+    )
 
     author: Mapped[User] = relationship(foreign_keys=[author_id], lazy="raise")
     reviewed_by: Mapped[User | None] = relationship(foreign_keys=[reviewed_by_id], lazy="raise")
@@ -107,8 +112,35 @@ class Comment(Publishable, TimestampMixin, Base):
     findings: Mapped[str] = mapped_column(Text, default="[]")
 
     author: Mapped[User] = relationship(lazy="raise")
-    post: Mapped[Post] = relationship(lazy="raise")
+    post: Mapped[Post] = relationship(foreign_keys=[post_id], lazy="raise")
 
     @property
     def finding_list(self) -> list[dict]:
         return json.loads(self.findings or "[]")
+
+
+# Answered questions, derived from the data in one place (never a flag bumped by callers): a
+# question is answered while the reply its asker accepted is public, or while a verified
+# provider's reply to it is public. A hidden, withdrawn or erased reply answers nothing. Both
+# are loaded only when asked for (`undefer`), so listings that do not show them pay nothing.
+_replier = aliased(User, name="replier")
+_public_accepted = (
+    select(Comment.id)
+    .where(Comment.id == Post.accepted_comment_id, Comment.is_public)
+    .correlate(Post)
+    .scalar_subquery()
+)
+_answering_reply = (
+    select(Comment.id)
+    .join(_replier, _replier.id == Comment.author_id)
+    .where(
+        Comment.post_id == Post.id,
+        Comment.is_public,
+        or_(Comment.id == Post.accepted_comment_id, _replier.is_verified_provider),
+    )
+    .correlate(Post)
+    .exists()
+)
+# The accepted reply's id while that reply is public, else None (what the public may see).
+Post.accepted_reply_id = column_property(_public_accepted, deferred=True)
+Post.is_answered = column_property((Post.kind == "question") & _answering_reply, deferred=True)

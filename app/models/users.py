@@ -4,7 +4,8 @@ import json
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy import CheckConstraint, ColumnElement, ForeignKey, Index, String, Text, and_
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import Base, utcnow
@@ -55,9 +56,14 @@ class User(UserMixin, Base):
         """The author's page, as url_for("authors.show") builds it (usernames need no quoting)."""
         return f"/authors/{self.username}"
 
-    @property
+    @hybrid_property
     def is_verified_provider(self) -> bool:
         return self.role == "provider" and self.verification_state == "verified"
+
+    @is_verified_provider.inplace.expression
+    @classmethod
+    def _is_verified_provider_expression(cls) -> ColumnElement[bool]:
+        return and_(cls.role == "provider", cls.verification_state == "verified")
 
     @property
     def is_moderator(self) -> bool:

@@ -9,9 +9,10 @@ whose search documents carry it.
 
 Each change reads the posts as the database has them before and after, so the listing index
 moves by exact deltas. A post that is public before or after the change and shows something
-new (its visibility, anything that moves `updated_at`, its tags, kind or date) is queued and
-the cache emptied; a helpful count moved alone (an UPDATE that keeps `updated_at`) moves only
-the listing index, as cached pages follow counts by themselves (see app.cache).
+new (its visibility, anything that moves `updated_at`, the reply its asker accepted, its tags,
+kind or date) is queued and the cache emptied; a helpful count moved alone (an UPDATE that
+keeps `updated_at`) moves only the listing index, as cached pages follow counts by themselves
+(see app.cache).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from sqlalchemy import Connection, Select, event, inspect, select
+from sqlalchemy import Connection, Select, event, inspect, literal, select
 from sqlalchemy.orm import Session
 
 from app.cache import mark_public_content_changed
@@ -41,9 +42,10 @@ Changeable = type[Post] | type[Comment]
 
 @dataclass(frozen=True)
 class Snapshot:
-    """Items as the database has them: status and last change, and each post's footprint."""
+    """Items as the database has them: status, last change and (posts) accepted reply, and
+    each post's footprint."""
 
-    shown: dict[int, tuple[str, datetime]]
+    shown: dict[int, tuple[str, datetime, int | None]]
     footprints: Footprints
 
     def is_public(self, item_id: int) -> bool:
@@ -68,14 +70,16 @@ def snapshot(connection: Connection, model: Changeable, ids: Iterable[int]) -> S
     ids = sorted(set(ids))
     if not ids:
         return Snapshot({}, {})
+    # A post's page also shows which reply its asker accepted; a change of it is a change.
+    accepted = model.accepted_comment_id if model is Post else literal(None)
     rows = connection.execute(
-        select(model.id, model.status, model.updated_at)
+        select(model.id, model.status, model.updated_at, accepted)
         .where(model.id.in_(ids))
         .order_by(model.id)
         .with_for_update()
     ).all()
-    shown = {item_id: (status, at) for item_id, status, at in rows}
-    public = [item_id for item_id, (status, _) in shown.items() if status_is_public(status)]
+    shown = {item_id: (status, at, chosen) for item_id, status, at, chosen in rows}
+    public = [item_id for item_id, (status, *_) in shown.items() if status_is_public(status)]
     prints = listing_index.footprints(connection, public) if model is Post else {}
     return Snapshot(shown, prints)
 

@@ -6,6 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app import ratelimits
+from app.answers.services import ordered_replies
 from app.extensions import db
 from app.models import Comment, Post, Revision, Tag
 from app.moderation.flags import flag
@@ -49,7 +50,7 @@ def show(post_id: int, slug: str | None = None):
     return render_template(
         "posts/show.html",
         post=post,
-        comments=visible_comments(post, current_user),
+        comments=ordered_replies(post, visible_comments(post, current_user)),
         comment_form=CommentForm() if current_user.is_authenticated else None,
         flag_form=FlagForm() if current_user.is_authenticated else None,
         related=related_posts(post),
@@ -190,7 +191,7 @@ def comment(post_id: int):
         return render_template(
             "posts/show.html",
             post=post,
-            comments=visible_comments(post, current_user),
+            comments=ordered_replies(post, visible_comments(post, current_user)),
             comment_form=form,
             flag_form=FlagForm(),
         ), 400

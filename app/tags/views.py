@@ -3,6 +3,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
+from app.answers.services import ANSWERED_CHOICES, answered_filter
 from app.auth.access import moderator_required
 from app.extensions import db
 from app.models import Tag
@@ -30,15 +31,19 @@ def index():
 @bp.get("/<slug>")
 def show(slug: str):
     kind, sort = listing_arguments()
+    answered = answered_argument()
     page = page_number()
     found = queries.tag_and_count(slug, kind)
     if found is None:
         abort(404)
     tag, total = found
-    posts = paginate(queries.tag_listing(tag, kind, sort), page, POSTS_PER_PAGE, total)
+    listing = answered_filter(queries.tag_listing(tag, kind, sort), answered)
+    if answered is not None:
+        total = None  # the counters do not know which questions are answered: count the rows
+    posts = paginate(listing, page, POSTS_PER_PAGE, total)
     if posts.page > posts.pages:
         abort(404)
-    overview = kind is None and page == 1
+    overview = kind is None and answered is None and page == 1
     sections = queries.overview_sections(tag, SECTION_POST_COUNT) if overview else None
     return render_template(
         "tags/show.html",
@@ -46,6 +51,7 @@ def show(slug: str):
         posts=posts,
         kind=kind,
         sort=sort,
+        answered=answered,
         kind_filters=queries.KIND_FILTERS,
         sorts=queries.SORTS,
         related_tags=queries.related_tags(tag, RELATED_TAG_COUNT),
@@ -62,6 +68,14 @@ def listing_arguments() -> tuple[str | None, str]:
     if sort not in queries.SORTS:
         abort(400, description=f"sort must be one of {', '.join(queries.SORTS)}.")
     return kind, sort
+
+
+def answered_argument() -> str | None:
+    """`answered` (yes or no: only questions, answered or waiting), or a 400 that says why."""
+    answered = request.args.get("answered", "").strip().lower() or None
+    if answered is not None and answered not in ANSWERED_CHOICES:
+        abort(400, description=f"answered must be one of {', '.join(ANSWERED_CHOICES)}.")
+    return answered
 
 
 def tag_or_404(slug: str) -> Tag:

@@ -35,6 +35,8 @@ def test_a_post_object_carries_the_documented_fields(app, client, community):
         "tags": ["azathioprine", "lupus"],
         "author": {"username": "pat", "display_name": "Pat", "role": "patient", "verified": False},
         "published_at": question.published_at.isoformat(),
+        "answered": False,
+        "accepted_comment_id": None,
     }
     assert item["published_at"].endswith("+00:00")
     assert app.url_map.bind("localhost").match(item["url"])[0] == "posts.show"

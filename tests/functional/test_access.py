@@ -68,7 +68,7 @@ MODERATORS = {
     "tags.edit",
 }
 OWNER_OR_MODERATOR = {"posts.history"}
-OWNER = {"posts.edit", "posts.withdraw", "posts.withdraw_comment"}
+OWNER = {"posts.edit", "posts.withdraw", "posts.withdraw_comment", "answers.accept"}
 SIGNED_IN_NOT_OWNER = {
     "posts.flag_post",
     "posts.flag_comment",
@@ -76,7 +76,7 @@ SIGNED_IN_NOT_OWNER = {
     "engagement.helpful",
     "engagement.follow_author",
 }
-VERIFIED_PROVIDERS = {"posts.review"}
+VERIFIED_PROVIDERS = {"posts.review", "answers.provider_questions"}
 MODERATORS_OR_VERIFIED_PROVIDERS = {"moderation.search_insights"}
 
 

@@ -1,4 +1,5 @@
 import logging
+from contextlib import contextmanager
 from logging.config import fileConfig
 
 from alembic import context
@@ -40,6 +41,30 @@ def include_object(object_, name, type_, reflected, compare_to):
     from app.search.postgres_backend import include_object as outside_search_tables
 
     return outside_search_tables(object_, name, type_, reflected, compare_to)
+
+
+@contextmanager
+def foreign_keys_off_on_sqlite(connection):
+    """Keep SQLite's DROP TABLE from cascading while batch mode copies a table.
+
+    Batch mode copies a table, drops the old one and renames the copy. With foreign keys on,
+    that DROP deletes or nulls every child row (SQLite's "DROP TABLE" runs an implicit DELETE),
+    so it would empty, for example, post_tags and comments of a live site. SQLite ignores the
+    pragma inside a transaction, so it goes straight to the driver before the migrations begin
+    theirs, and the foreign keys are checked once they have committed.
+    """
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    driver = connection.connection.driver_connection
+    driver.execute("PRAGMA foreign_keys=OFF")
+    try:
+        yield
+        orphans = driver.execute("PRAGMA foreign_key_check").fetchall()
+        if orphans:
+            raise RuntimeError(f"the migrations left rows without their parents: {orphans[:5]}")
+    finally:
+        driver.execute("PRAGMA foreign_keys=ON")
 
 
 def get_metadata():
@@ -92,7 +117,7 @@ def run_migrations_online():
 
     connectable = get_engine()
 
-    with connectable.connect() as connection:
+    with connectable.connect() as connection, foreign_keys_off_on_sqlite(connection):
         context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
 
         with context.begin_transaction():

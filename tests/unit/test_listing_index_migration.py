@@ -123,3 +123,16 @@ def test_the_upgrade_fills_the_listing_index_from_existing_posts(tmp_path, datab
     assert listed == [1, 2, 3]
     assert copied == 6  # the tag rows of posts 1, 2 and 3 carry their post's date
     assert sorted(helpful) == [(1, 10), (2, 20), (3, 30), (4, 0), (5, 0)]
+
+
+def test_upgrading_a_site_on_sqlite_keeps_every_child_row_and_turns_foreign_keys_back_on(
+    tmp_path,
+):
+    """Batch mode copies and drops `posts` on SQLite; that drop must not cascade to its rows."""
+    with site_at_revision_0002(tmp_path, "sqlite"):
+        upgrade()
+        with db.engine.connect() as connection:
+            post_tags = connection.scalar(sa.text("SELECT count(*) FROM post_tags"))
+            foreign_keys = connection.exec_driver_sql("PRAGMA foreign_keys").scalar()
+    assert post_tags == 9
+    assert foreign_keys == 1

@@ -4,8 +4,10 @@ axe-core comes from npm (package.json pins it; `make node-deps`, run by `make te
 it into node_modules/). Playwright injects it into Debian's headless Chromium and runs it on
 the real pages served by the test app: home, a tag page, an article, an author page, search,
 sign-in, register, the page a registration link opens (its password form, empty and again
-with the errors of a refused password), the tags index, a new post (signed in) and the
-moderation queue (as a moderator, with a pending post in it).
+with the errors of a refused password), the tags index, a new post (signed in), the
+moderation queue (as a moderator, with a pending post in it) and search insights, a question
+with an accepted answer and a clinician's reply (to a reader and to its asker), and the
+providers' list of unanswered questions.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import pytest
 from sqlalchemy import select
 
 from app.account.profile import update_profile
+from app.answers.services import accept
 from app.auth.reset import token_digest
 from app.db import utcnow
 from app.demo.loader import seed_demo
@@ -25,7 +28,7 @@ from app.extensions import db
 from app.models import PendingRegistration, Post, User
 from app.posts.services import create_post
 from tests.conftest import make_user
-from tests.helpers import PASSWORD, csrf_from
+from tests.helpers import PASSWORD, add_comment, csrf_from, make_post
 
 pytestmark = pytest.mark.browser
 
@@ -116,6 +119,37 @@ def community_with_a_pending_post() -> dict[str, str]:
     }
 
 
+def answered_question() -> dict[str, str]:
+    """A member's question with a verified clinician's reply and another member's reply, the
+    one its asker accepted."""
+    asker = make_user("asking_member")
+    clinician = make_user(
+        "clinic_hepatologist",
+        "provider",
+        verification_state="verified",
+        credentials="MD",
+        specialty="Hepatology",
+    )
+    question = make_post(
+        asker,
+        kind="question",
+        title="Is it safe to take my azathioprine with food?",
+        body="It upsets my stomach in the morning. Does taking it with breakfast change anything?",
+    )
+    add_comment(
+        question, clinician, "Many people take it with food; ask your own team.", "published"
+    )
+    helpful = add_comment(question, make_user("fellow_member"), "With food helped me.", "published")
+    db.session.flush()
+    accept(helpful, question.id, asker)
+    db.session.commit()
+    return {
+        "asker": asker.email,
+        "clinician": clinician.email,
+        "question": f"/posts/{question.id}/{question.slug}",
+    }
+
+
 def registration_link() -> str:
     """The page the link in a registration mail opens, for a registration waiting for it."""
     token = secrets.token_urlsafe(32)
@@ -138,9 +172,12 @@ def registration_link() -> str:
 def test_pages_have_no_wcag_21_aa_violations(app, live_server, browser, scheme, width):
     assert AXE.is_file(), f"{AXE} is missing: run `make node-deps` (npm ci) first."
     people = community_with_a_pending_post()
+    asked = answered_question()
     joining = registration_link()
     member_state = signed_in_state(browser, live_server, people["member"])
     moderator_state = signed_in_state(browser, live_server, people["moderator"])
+    asker_state = signed_in_state(browser, live_server, asked["asker"])
+    clinician_state = signed_in_state(browser, live_server, asked["clinician"])
     pages = [
         (None, "/"),
         (None, "/tags/"),
@@ -155,6 +192,10 @@ def test_pages_have_no_wcag_21_aa_violations(app, live_server, browser, scheme, 
         (member_state, "/me/profile"),
         (member_state, "/authors/new_member"),
         (moderator_state, "/moderation/"),
+        (moderator_state, "/moderation/search-insights"),
+        (None, asked["question"]),
+        (asker_state, asked["question"]),
+        (clinician_state, "/providers/questions"),
     ]
     failures = []
     for state, path in pages:

@@ -11,6 +11,13 @@ helpful count, and an author page while the author's follower count, is what it 
 with (read in the same query as the version). A tag's "most helpful" listing may show the old
 order for up to ENGAGEMENT_LAG_SECONDS (as Discourse serves anonymous pages up to a minute
 old). Bookmarks and tag follows are private and change no cached page.
+
+The same anonymous pages answer conditional requests. Every one carries an ETag (a hash of
+its body), so If-None-Match gets a 304 whether or not the cache is on. A page served from the
+cache once the second it was rendered in has passed also carries Last-Modified: that second.
+Its version was still current when it was served, so no other content can share that date,
+and If-Modified-Since is exact too. A fresh render carries no Last-Modified, since a change
+later in the same second could not be told apart by a date.
 """
 
 from __future__ import annotations
@@ -47,10 +54,16 @@ class CachedPage:
     body: bytes
     content_type: str
     stored_at: float = 0.0
+    etag: str = ""
+    rendered_at: float = 0.0
 
 
 def now() -> float:
     return time.monotonic()
+
+
+def wall_clock() -> float:
+    return time.time()
 
 
 class PageCache:
@@ -150,10 +163,17 @@ def lags_behind_engagement() -> bool:
     return request.endpoint == "tags.show" and request.args.get("sort") == "helpful"
 
 
+def is_anonymous_page() -> bool:
+    """A request for a page that is the same for every visitor: no cookie, a public endpoint."""
+    return (
+        request.method in ("GET", "HEAD")
+        and request.endpoint in CACHEABLE_ENDPOINTS
+        and not request.cookies
+    )
+
+
 def _cache_key() -> str | None:
-    if request.method != "GET" or request.endpoint not in CACHEABLE_ENDPOINTS:
-        return None
-    if request.cookies:
+    if request.method != "GET" or not is_anonymous_page():
         return None
     # pages carry absolute URLs (canonical, feeds, sitemap): one Host must not poison another's
     return request.host_url + request.full_path
@@ -172,7 +192,11 @@ def serve_from_cache():
     response = Response(page.body, content_type=page.content_type)
     response.headers["X-Page-Cache"] = "hit"
     response.vary.add("Cookie")
-    return response
+    response.set_etag(page.etag)
+    rendered_second = int(page.rendered_at)
+    if int(wall_clock()) > rendered_second:
+        response.last_modified = rendered_second
+    return response.make_conditional(request)
 
 
 def store_in_cache(response: Response) -> Response:
@@ -180,7 +204,22 @@ def store_in_cache(response: Response) -> Response:
     if key is None:
         return response
     response.vary.add("Cookie")
-    cacheable = (
+    if is_storable(response):
+        page = CachedPage(
+            g.page_cache_version,
+            response.get_data(),
+            response.content_type,
+            now(),
+            etag=response.get_etag()[0] or "",
+            rendered_at=wall_clock(),
+        )
+        current_app.extensions["page_cache"].put(key, page)
+        response.headers["X-Page-Cache"] = "miss"
+    return response
+
+
+def is_storable(response: Response) -> bool:
+    return (
         response.status_code == 200
         and not session.modified
         and "Set-Cookie" not in response.headers
@@ -188,17 +227,28 @@ def store_in_cache(response: Response) -> Response:
         and response.content_length is not None
         and response.content_length <= MAX_BODY_BYTES
     )
-    if cacheable:
-        current_app.extensions["page_cache"].put(
-            key,
-            CachedPage(g.page_cache_version, response.get_data(), response.content_type, now()),
-        )
-        response.headers["X-Page-Cache"] = "miss"
+
+
+def tag_with_etag(response: Response) -> Response:
+    """Give an anonymous page its ETag; the cache stores it with the page."""
+    if is_anonymous_page() and response.status_code == 200 and not response.direct_passthrough:
+        response.vary.add("Cookie")
+        response.add_etag()
+    return response
+
+
+def answer_conditionally(response: Response) -> Response:
+    """304 for an anonymous page the visitor already has; after the cache took the body."""
+    if is_anonymous_page() and response.get_etag()[0] is not None:
+        return response.make_conditional(request)
     return response
 
 
 def register(app: Flask) -> None:
     app.extensions["page_cache"] = PageCache()
+    # after_request hooks run last-registered first: tag, then store, then answer
+    app.after_request(answer_conditionally)
     if app.config.get("PAGE_CACHE", True):
         app.before_request(serve_from_cache)
         app.after_request(store_in_cache)
+    app.after_request(tag_with_etag)

@@ -270,7 +270,27 @@ def ok(schema: dict, description: str) -> dict:
     }
 
 
+ETAG_HEADER = {
+    "ETag": {
+        "description": "A hash of the body; send it back in If-None-Match to get a 304.",
+        "required": True,
+        "schema": {"type": "string"},
+    }
+}
+
+
+def conditional(responses: dict) -> dict:
+    """Responses of a read that answers If-None-Match: an ETag on the 200, and the 304."""
+    answered = responses["200"]
+    return {
+        **responses,
+        "200": {**answered, "headers": {**answered["headers"], **ETAG_HEADER}},
+        "304": response_ref("NotModified"),
+    }
+
+
 RESPONSES = {
+    "NotModified": {"description": "The ETag sent in If-None-Match is still current; no body."},
     "BadRequest": error_response("A parameter is invalid; the message says which and why."),
     "NotFound": error_response("Nothing published by that name or id."),
     "Unavailable": error_response("Search is unavailable while its index is repaired."),
@@ -300,10 +320,12 @@ PATHS = {
             param_ref(name)
             for name in ("tag", "author", "post_kind", "answered", "page", "per_page")
         ],
-        {
-            "200": ok(ref("PostList"), "One page of posts."),
-            "400": response_ref("BadRequest"),
-        },
+        conditional(
+            {
+                "200": ok(ref("PostList"), "One page of posts."),
+                "400": response_ref("BadRequest"),
+            }
+        ),
     ),
     "/api/v1/posts/{post_id}": operation(
         "getPost",
@@ -313,19 +335,21 @@ PATHS = {
                 "post_id", {"type": "integer", "minimum": 1, "maximum": MAX_ID}, "Post id.", 1
             )
         ],
-        {"200": ok(ref("PostDetail"), "The post."), "404": response_ref("NotFound")},
+        conditional({"200": ok(ref("PostDetail"), "The post."), "404": response_ref("NotFound")}),
     ),
     "/api/v1/tags": operation(
         "listTags",
         "Tags by name, each with its count of published posts",
         [param_ref(name) for name in ("tag_kind", "page", "per_page")],
-        {"200": ok(ref("TagList"), "One page of tags."), "400": response_ref("BadRequest")},
+        conditional(
+            {"200": ok(ref("TagList"), "One page of tags."), "400": response_ref("BadRequest")}
+        ),
     ),
     "/api/v1/tags/{slug}": operation(
         "getTag",
         "One tag with its description and synonyms",
         [path_param("slug", SLUG, "Tag slug.", "azathioprine")],
-        {"200": ok(ref("TagDetail"), "The tag."), "404": response_ref("NotFound")},
+        conditional({"200": ok(ref("TagDetail"), "The tag."), "404": response_ref("NotFound")}),
     ),
     "/api/v1/authors/{username}": operation(
         "getAuthor",
@@ -338,7 +362,9 @@ PATHS = {
                 "dr-okafor",
             )
         ],
-        {"200": ok(ref("AuthorProfile"), "The profile."), "404": response_ref("NotFound")},
+        conditional(
+            {"200": ok(ref("AuthorProfile"), "The profile."), "404": response_ref("NotFound")}
+        ),
     ),
     "/api/v1/search": operation(
         "search",

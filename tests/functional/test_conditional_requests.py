@@ -134,3 +134,22 @@ def test_a_missing_page_is_never_conditional(client, site):
     missing = client.get("/tags/no-such-tag", headers={"If-None-Match": "*"})
     assert missing.status_code == 404
     assert "ETag" not in missing.headers
+
+
+def test_the_api_answers_304_exactly_where_its_document_says(client, site):
+    from app.api.openapi import openapi_document
+
+    concrete = {"{post_id}": str(site.id), "{slug}": "azathioprine", "{username}": "cond_author"}
+    for path, item in openapi_document()["paths"].items():
+        if "{" not in path and not path.endswith(("/posts", "/tags", "/search")):
+            continue
+        for name, value in concrete.items():
+            path = path.replace(name, value)
+        url = path + ("?q=azathioprine" if path.endswith("/search") else "")
+        first = client.get(url)
+        again = client.get(url, headers={"If-None-Match": first.headers.get("ETag", '"none"')})
+        documented = "304" in item["get"]["responses"]
+        assert first.status_code == 200, url
+        assert again.status_code == (304 if documented else 200), url
+        if documented:
+            assert again.headers["Access-Control-Allow-Origin"] == "*"

@@ -3,7 +3,7 @@
 Every transaction that touches public content bumps `site_state.content_version` (in the same
 transaction, so every process and every node sees it at once). A cached page is served only
 while the version it was rendered at is still current, and only to a visitor who has no
-session cookie at all, so nothing personal can be in it or come out of it.
+cookie at all, so nothing personal can be in it or come out of it.
 
 Engagement is the exception: a helpful mark or a follow changes only a count, so it does not
 bump the version and empty every cached page. A post page is valid only while its post's
@@ -11,6 +11,13 @@ helpful count, and an author page while the author's follower count, is what it 
 with (read in the same query as the version). A tag's "most helpful" listing may show the old
 order for up to ENGAGEMENT_LAG_SECONDS (as Discourse serves anonymous pages up to a minute
 old). Bookmarks and tag follows are private and change no cached page.
+
+Pages and feeds are served by the front door (`FrontDoor`), a WSGI layer in front of Flask:
+a hit costs a dictionary lookup and the version check, with no request context, session,
+routing or template. On SQLite the check is `PRAGMA data_version` on a connection of the
+door's own, which changes whenever any other connection, in any process, commits; only then
+is the version row read again. On PostgreSQL the door reads the version row on every hit.
+API reads are cached too but answered through Flask, which counts their rate limit.
 
 The same anonymous pages answer conditional requests. Every one carries an ETag (a hash of
 its body), so If-None-Match gets a 304 whether or not the cache is on. A page served from the
@@ -22,33 +29,44 @@ later in the same second could not be told apart by a date.
 
 from __future__ import annotations
 
+import os
+import secrets
 import threading
 import time
+import weakref
 from collections import OrderedDict
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from flask import Flask, Response, current_app, g, request, session
-from sqlalchemy import ScalarSelect, event, func, literal, select, update
+from sqlalchemy import Engine, Select, bindparam, event, func, literal, select, update
 from sqlalchemy.orm import Session
+from werkzeug.http import http_date, is_resource_modified, quote_etag
+from werkzeug.wsgi import get_host
 
 from app.extensions import db
 from app.models import Comment, Follow, MemberCondition, Post, SiteState, Tag, User
 
 # Posts are app.posts.changes' to judge: it knows a helpful count from a change a reader sees.
 PUBLIC_MODELS = (Comment, Tag, User, MemberCondition)
-CACHEABLE_ENDPOINTS = frozenset(
+PAGE_ENDPOINTS = frozenset(
     {"main.home", "tags.index", "tags.show", "posts.show", "authors.show"}
     | {"feeds.latest", "feeds.tag", "feeds.author", "feeds.sitemap", "feeds.post_sitemap"}
     | {"feeds.robots"}
-    | {"api.list_posts", "api.show_post", "api.list_tags", "api.show_tag", "api.show_author"}
 )
+API_ENDPOINTS = frozenset(
+    {"api.list_posts", "api.show_post", "api.list_tags", "api.show_tag", "api.show_author"}
+)
+CACHEABLE_ENDPOINTS = PAGE_ENDPOINTS | API_ENDPOINTS
 ENGAGEMENT_LAG_SECONDS = 60
 MAX_ENTRIES = 2000
 MAX_BODY_BYTES = 512 * 1024
 CHANGED_KEY = "public_content_changed"
+# what a 304 leaves out (RFC 9110 15.4.5 keeps ETag, Vary, Date, Cache-Control)
+ENTITY_HEADERS = frozenset({"content-type", "content-length", "last-modified"})
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class CachedPage:
     version: tuple
     body: bytes
@@ -56,6 +74,13 @@ class CachedPage:
     stored_at: float = 0.0
     etag: str = ""
     rendered_at: float = 0.0
+    engagement: tuple | None = None  # ("post", id) or ("author", username)
+    max_age: float | None = None
+    front: bool = False
+    checked_at: tuple | None = None  # (door connection, data_version) it was last found current
+
+    def is_too_old(self) -> bool:
+        return self.max_age is not None and now() - self.stored_at > self.max_age
 
 
 def now() -> float:
@@ -72,15 +97,18 @@ class PageCache:
         self._lock = threading.Lock()
         self._max_entries = max_entries
 
-    def get(self, key: str, version: tuple, max_age: float | None = None) -> CachedPage | None:
+    def get(self, key: str, version: tuple) -> CachedPage | None:
         with self._lock:
             page = self._pages.get(key)
-            if page is None or page.version != version:
-                return None
-            if max_age is not None and now() - page.stored_at > max_age:
+            if page is None or page.version != version or page.is_too_old():
                 return None
             self._pages.move_to_end(key)
             return page
+
+    def peek(self, key: str) -> CachedPage | None:
+        """The page stored under key, whatever its version (the front door checks that)."""
+        with self._lock:
+            return self._pages.get(key)
 
     def put(self, key: str, page: CachedPage) -> None:
         with self._lock:
@@ -132,30 +160,41 @@ def content_version() -> int:
     return db.session.scalar(select(SiteState.content_version).where(SiteState.id == 1)) or 0
 
 
+def version_query(engagement_kind: str | None) -> Select:
+    """The content version and the engagement count a page of this kind shows, in one row;
+    the post id or username is the bound parameter `shown`."""
+    version = select(SiteState.content_version).where(SiteState.id == 1).scalar_subquery()
+    shown = bindparam("shown")
+    if engagement_kind == "post":
+        count = select(Post.helpful_count).where(Post.id == shown).scalar_subquery()
+    elif engagement_kind == "author":
+        count = (
+            select(func.count(Follow.id))
+            .join(User, User.id == Follow.author_id)
+            .where(User.username == shown)
+            .scalar_subquery()
+        )
+    else:
+        count = literal(None)
+    return select(func.coalesce(version, 0), count)
+
+
+def engagement_shown() -> tuple | None:
+    """The engagement count this page shows, if it shows one, as (kind, post id or username)."""
+    args = request.view_args or {}
+    if request.endpoint == "posts.show":
+        return ("post", args["post_id"])
+    if request.endpoint == "authors.show":
+        return ("author", str(args["username"]).lower())
+    return None
+
+
 def page_version() -> tuple:
     """What a cached copy of this page must have been rendered at: the content version and,
     on a post or author page, its helpful or follower count; one query."""
-    version = select(SiteState.content_version).where(SiteState.id == 1).scalar_subquery()
-    shown = engagement_shown()
-    row = db.session.execute(
-        select(func.coalesce(version, 0), literal(None) if shown is None else shown)
-    ).one()
-    return tuple(row)
-
-
-def engagement_shown() -> ScalarSelect | None:
-    """The engagement count this page shows, if it shows one."""
-    args = request.view_args or {}
-    if request.endpoint == "posts.show":
-        return select(Post.helpful_count).where(Post.id == args["post_id"]).scalar_subquery()
-    if request.endpoint == "authors.show":
-        return (
-            select(func.count(Follow.id))
-            .join(User, User.id == Follow.author_id)
-            .where(User.username == str(args["username"]).lower())
-            .scalar_subquery()
-        )
-    return None
+    engagement = engagement_shown()
+    kind, shown = engagement or (None, None)
+    return tuple(db.session.execute(version_query(kind), {"shown": shown}).one())
 
 
 def lags_behind_engagement() -> bool:
@@ -172,11 +211,19 @@ def is_anonymous_page() -> bool:
     )
 
 
+def page_key(environ: dict) -> str:
+    """Scheme, host, path and query: pages carry absolute URLs (canonical, feeds, sitemap), so
+    one Host must not poison another's."""
+    return (
+        f"{environ['wsgi.url_scheme']}://{get_host(environ)}{environ.get('SCRIPT_NAME', '')}"
+        f"{environ.get('PATH_INFO', '')}?{environ.get('QUERY_STRING', '')}"
+    )
+
+
 def _cache_key() -> str | None:
     if request.method != "GET" or not is_anonymous_page():
         return None
-    # pages carry absolute URLs (canonical, feeds, sitemap): one Host must not poison another's
-    return request.host_url + request.full_path
+    return page_key(request.environ)
 
 
 def serve_from_cache():
@@ -184,8 +231,7 @@ def serve_from_cache():
     if key is None:
         return None
     version = page_version()
-    max_age = ENGAGEMENT_LAG_SECONDS if lags_behind_engagement() else None
-    page = current_app.extensions["page_cache"].get(key, version, max_age)
+    page = current_app.extensions["page_cache"].get(key, version)
     if page is None:
         g.page_cache_key, g.page_cache_version = key, version
         return None
@@ -193,10 +239,16 @@ def serve_from_cache():
     response.headers["X-Page-Cache"] = "hit"
     response.vary.add("Cookie")
     response.set_etag(page.etag)
-    rendered_second = int(page.rendered_at)
-    if int(wall_clock()) > rendered_second:
-        response.last_modified = rendered_second
+    last_modified = last_modified_of(page)
+    if last_modified is not None:
+        response.last_modified = last_modified
     return response.make_conditional(request)
+
+
+def last_modified_of(page: CachedPage) -> int | None:
+    """The second the page was rendered in, once that second is over (see the module's doc)."""
+    rendered_second = int(page.rendered_at)
+    return rendered_second if int(wall_clock()) > rendered_second else None
 
 
 def store_in_cache(response: Response) -> Response:
@@ -212,6 +264,9 @@ def store_in_cache(response: Response) -> Response:
             now(),
             etag=response.get_etag()[0] or "",
             rendered_at=wall_clock(),
+            engagement=engagement_shown(),
+            max_age=ENGAGEMENT_LAG_SECONDS if lags_behind_engagement() else None,
+            front=request.endpoint in PAGE_ENDPOINTS,
         )
         current_app.extensions["page_cache"].put(key, page)
         response.headers["X-Page-Cache"] = "miss"
@@ -244,6 +299,158 @@ def answer_conditionally(response: Response) -> Response:
     return response
 
 
+class VersionCheck:
+    """Whether a cached page is still current, on a database connection of its own.
+
+    One connection per process (re-opened after a fork), used under a lock. Any error closes
+    it and answers "not known", so Flask renders the page and reports the problem itself.
+    """
+
+    def __init__(self, app: Flask):
+        self._app = app
+        self._lock = threading.Lock()
+        self._connection = None
+        self._pid = 0
+        self._generation = 0  # which connection a page's checked_at was read on
+        self._queries: dict[str | None, DriverQuery] = {}
+        self._sqlite = False
+        self._closer: weakref.finalize | None = None
+
+    def is_current(self, page: CachedPage) -> bool:
+        with self._lock:
+            try:
+                return self._is_current(page)
+            except Exception:
+                self._close()
+                return False
+
+    def _is_current(self, page: CachedPage) -> bool:
+        connection = self._connect()
+        marker = None
+        if self._sqlite:
+            data_version = connection.execute("PRAGMA data_version").fetchone()[0]
+            marker = (self._generation, data_version)
+            if page.checked_at == marker:
+                return True
+        kind, shown = page.engagement or (None, None)
+        cursor = connection.cursor()
+        try:
+            cursor.execute(*self._queries[kind].with_shown(shown))
+            current = tuple(cursor.fetchone())
+        finally:
+            cursor.close()
+        if current != page.version:
+            return False
+        page.checked_at = marker
+        return True
+
+    def _connect(self):
+        if self._connection is not None and self._pid == os.getpid():
+            return self._connection
+        with self._app.app_context():
+            engine: Engine = db.engine
+        self._queries = {kind: DriverQuery(kind, engine) for kind in (None, "post", "author")}
+        self._sqlite = engine.dialect.name == "sqlite"
+        pooled = engine.raw_connection()
+        connection = pooled.driver_connection
+        pooled.detach()
+        self._closer = weakref.finalize(self, close_in_this_process, connection, os.getpid())
+        if not self._sqlite:
+            connection.autocommit = True
+        self._connection, self._pid = connection, os.getpid()
+        self._generation += 1
+        return connection
+
+    def _close(self) -> None:
+        self._connection = None
+        if self._closer is not None:
+            self._closer()
+
+    close = _close
+
+
+def close_in_this_process(connection, pid: int) -> None:
+    """Close a connection this process opened; a forked child leaves its parent's alone."""
+    if pid != os.getpid():
+        return
+    try:
+        connection.close()
+    except Exception:  # noqa: S110 (already broken: nothing more to do with it)
+        pass
+
+
+class DriverQuery:
+    """The version query compiled once for the driver: its SQL and its bound values."""
+
+    def __init__(self, kind: str | None, engine: Engine):
+        statement = version_query(kind).compile(dialect=engine.dialect)
+        self.sql = statement.string
+        self.values = statement.construct_params({"shown": None} if kind else None)
+        self.positions = statement.positiontup if engine.dialect.positional else None
+
+    def with_shown(self, shown) -> tuple[str, tuple | dict]:
+        values = {**self.values, "shown": shown} if "shown" in self.values else self.values
+        if self.positions is None:
+            return self.sql, values
+        return self.sql, tuple(values[name] for name in self.positions)
+
+
+class FrontDoor:
+    """Serves a cached anonymous page before Flask does any work; passes everything else on."""
+
+    def __init__(self, app: Flask, wsgi_app):
+        self.wsgi_app = wsgi_app
+        self.pages: PageCache = app.extensions["page_cache"]
+        self.versions = VersionCheck(app)
+
+    def __call__(self, environ, start_response):
+        page = self.current_page(environ)
+        if page is None:
+            return self.wsgi_app(environ, start_response)
+        return self.serve(page, environ, start_response)
+
+    def current_page(self, environ) -> CachedPage | None:
+        if environ.get("REQUEST_METHOD") != "GET" or environ.get("HTTP_COOKIE"):
+            return None
+        page = self.pages.peek(page_key(environ))
+        if page is None or not page.front or page.is_too_old():
+            return None
+        return page if self.versions.is_current(page) else None
+
+    def serve(self, page: CachedPage, environ, start_response):
+        from app.security import security_headers
+
+        last_modified = last_modified_of(page)
+        headers = [
+            ("Content-Type", page.content_type),
+            ("Content-Length", str(len(page.body))),
+            ("X-Page-Cache", "hit"),
+            ("Vary", "Cookie"),
+            ("ETag", quote_etag(page.etag)),
+            ("Date", http_date()),
+        ]
+        if last_modified is not None:
+            headers.append(("Last-Modified", http_date(last_modified)))
+        nonce = secrets.token_urlsafe(16)
+        headers += security_headers(nonce, environ["wsgi.url_scheme"] == "https")
+        modified_at = None if last_modified is None else datetime.fromtimestamp(last_modified, UTC)
+        if is_resource_modified(environ, etag=page.etag, last_modified=modified_at):
+            start_response("200 OK", headers)
+            return [page.body]
+        start_response("304 Not Modified", not_modified(headers))
+        return []
+
+
+def not_modified(headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    return [(name, value) for name, value in headers if name.lower() not in ENTITY_HEADERS]
+
+
+def close_front_door(app: Flask) -> None:
+    door = app.extensions.get("front_door")
+    if door is not None:
+        door.versions.close()
+
+
 def register(app: Flask) -> None:
     app.extensions["page_cache"] = PageCache()
     # after_request hooks run last-registered first: tag, then store, then answer
@@ -251,4 +458,7 @@ def register(app: Flask) -> None:
     if app.config.get("PAGE_CACHE", True):
         app.before_request(serve_from_cache)
         app.after_request(store_in_cache)
+        door = FrontDoor(app, app.wsgi_app)
+        app.extensions["front_door"] = door
+        app.wsgi_app = door
     app.after_request(tag_with_etag)

@@ -19,6 +19,7 @@ from jinja2 import BytecodeCache
 
 from app import create_app
 from app.auth.services import create_account
+from app.cache import close_front_door
 from app.extensions import db
 from app.search import close_backend, get_backend
 from app.search.outbox import ensure_index
@@ -317,6 +318,7 @@ def built_app(tmp_path, **settings):
         yield app
         db.session.remove()
         close_backend(app)
+        close_front_door(app)
         db.engine.dispose()
 
 

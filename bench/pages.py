@@ -34,6 +34,11 @@ WRK_THREADS = 2
 WRK_CONNECTIONS = 8
 GUNICORN_WORKERS = 2
 MIN_RATIO = 0.30
+# Issue 22: cache hits of these pages at least CACHED_MIN_RATIO of hello; with the cache off,
+# at least UNCACHED_MIN_RATIO (the other pages keep MIN_RATIO).
+FRONT_PAGES = frozenset({"home", "tag", "post", "author"})
+CACHED_MIN_RATIO = 0.70
+UNCACHED_MIN_RATIO = 0.15
 MAX_P95_MS = 30.0
 # Issue 5: these pages (cached and not) answer at p95 <= MAX_P95_MS and ratio >= MIN_RATIO.
 LATENCY_TARGET_PAGES = frozenset({"tag", "post", "author", "api-posts"})
@@ -122,12 +127,20 @@ class PageSummary:
         return self.status != 200 or self.non_2xx_3xx > 0 or self.socket_errors > 0
 
     @property
+    def min_ratio(self) -> float:
+        if self.name in FRONT_PAGES:
+            return CACHED_MIN_RATIO
+        if self.name.removesuffix("-nocache") in FRONT_PAGES:
+            return UNCACHED_MIN_RATIO
+        return MIN_RATIO
+
+    @property
     def target(self) -> str:
         if self.has_errors:
             return "ERRORS"
         if self.name == "hello":
             return "reference"
-        misses = [] if self.ratio >= MIN_RATIO else ["below"]
+        misses = [] if self.ratio >= self.min_ratio else ["below"]
         if self.name.removesuffix("-nocache") in LATENCY_TARGET_PAGES and self.p95_ms > MAX_P95_MS:
             misses.append("slow")
         return ", ".join(misses) or "ok"
@@ -157,8 +170,16 @@ def parse_args() -> argparse.Namespace:
         type=Path,
         help="an earlier results file (a copy of bench/results/pages.json) to compare with",
     )
+    parser.add_argument(
+        "--database",
+        choices=("sqlite", "postgres"),
+        default="sqlite",
+        help="postgres: a PostgreSQL server of the run's own, with PostgreSQL search",
+    )
     medquad.add_option(parser)
     args = parser.parse_args()
+    if args.data and args.database == "postgres":
+        parser.error("--data keeps SQLite sites only")
     medquad.use(args.medquad)
     return args
 
@@ -182,10 +203,12 @@ def require_tools() -> None:
         raise BenchError("wrk is not on PATH (apt-get install wrk).")
 
 
-def child_env(workdir: Path) -> dict[str, str]:
+def child_env(workdir: Path, database_url: str | None = None) -> dict[str, str]:
     env = dict(os.environ)
+    if database_url:
+        env.update(DATABASE_URL=database_url, SEARCH_BACKEND="postgres")
     env.update(
-        DATABASE_URL=f"sqlite:///{workdir / 'bench.db'}",
+        DATABASE_URL=database_url or f"sqlite:///{workdir / 'bench.db'}",
         SEARCH_INDEX_DIR=str(workdir / "index"),
         SECRET_KEY=secrets.token_hex(32),
         PYTHONUNBUFFERED="1",
@@ -608,11 +631,13 @@ def write_json(
             "wrk": f"-t{WRK_THREADS} -c{WRK_CONNECTIONS} -d{args.seconds}s --latency",
             "gunicorn": f"-w {GUNICORN_WORKERS} sync, 127.0.0.1",
             "cpu_count": os.cpu_count(),
-            "database": f"sqlite, seed-demo content and {args.posts} MedQuAD posts",
+            "database": f"{args.database}, seed-demo content and {args.posts} MedQuAD posts",
             "posts": args.posts,
         },
         "targets": {
             "min_ratio_to_hello": MIN_RATIO,
+            "min_ratio_cached_pages": CACHED_MIN_RATIO,
+            "min_ratio_uncached_pages": UNCACHED_MIN_RATIO,
             "max_p95_ms": MAX_P95_MS,
             "p95_pages": sorted(LATENCY_TARGET_PAGES),
             "max_worker_rss_mb": MAX_WORKER_RSS_MB,
@@ -670,10 +695,12 @@ def print_log_tails(servers: list[Server]) -> None:
         log("\n".join(lines))
 
 
-def run_benchmark(args: argparse.Namespace, workdir: Path, servers: list[Server]) -> bool:
+def run_benchmark(
+    args: argparse.Namespace, workdir: Path, servers: list[Server], database_url: str | None
+) -> bool:
     """Return True when every page answered without errors."""
     data = args.data.resolve() if args.data else workdir
-    env = child_env(data)
+    env = child_env(data, database_url)
     if args.data:
         data.mkdir(parents=True, exist_ok=True)
         prepare_kept_data(env, data, args.posts)
@@ -705,7 +732,9 @@ def run_benchmark(args: argparse.Namespace, workdir: Path, servers: list[Server]
     print("ratio = page req/s / hello req/s in the same round")
     print("*-nocache: the same pages with the anonymous page cache off (PAGE_CACHE=off)")
     print(
-        f"target: ratio >= {MIN_RATIO:.2f}; and p95 <= {MAX_P95_MS:.0f} ms for "
+        f"target: ratio >= {CACHED_MIN_RATIO:.2f} for {', '.join(sorted(FRONT_PAGES))} "
+        f"(cached), {UNCACHED_MIN_RATIO:.2f} for them -nocache, {MIN_RATIO:.2f} for the rest; "
+        f"and p95 <= {MAX_P95_MS:.0f} ms for "
         f"{', '.join(sorted(LATENCY_TARGET_PAGES))} (cached and -nocache)\n"
     )
     if args.baseline:
@@ -722,13 +751,24 @@ def main() -> int:
     workdir = Path(tempfile.mkdtemp(prefix="bench-pages-"))
     servers: list[Server] = []
     succeeded = False
+    postgres = None
     try:
         require_tools()
-        succeeded = run_benchmark(args, workdir, servers)
+        database_url = None
+        if args.database == "postgres":
+            from tests.servers import PostgresServer
+
+            postgres = PostgresServer().start()
+            database_url = postgres.create_database("bench_pages")
+            log(f"PostgreSQL on port {postgres.port}")
+        succeeded = run_benchmark(args, workdir, servers, database_url)
     except BenchError as error:
         log(f"error: {error}")
     finally:
         stop_servers(servers)
+        if postgres is not None:
+            postgres.stop()
+            shutil.rmtree(postgres.folder, ignore_errors=True)
         if not succeeded:
             print_log_tails(servers)
         shutil.rmtree(workdir, ignore_errors=True)

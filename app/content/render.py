@@ -4,12 +4,7 @@ from __future__ import annotations
 
 import html
 import re
-from functools import partial
-
-import bleach
-from bleach.linkifier import LinkifyFilter
-from markdown_it import MarkdownIt
-from markdown_it.common.utils import escapeHtml
+from functools import cache, partial
 
 # Bump whenever the allowlist or the renderer's options change, then re-render stored HTML.
 MARKUP_VERSION = 2
@@ -58,19 +53,28 @@ ALLOWED_ATTRIBUTES = {
 ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto"})
 LINK_REL = "nofollow ugc noopener"
 
-_markdown = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table")
-_markdown.enable("strikethrough")
+
+@cache
+def _markdown():
+    """The Markdown parser, built on first use: a worker that only reads never loads it."""
+    from markdown_it import MarkdownIt
+
+    parser = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table")
+    parser.enable("strikethrough")
+    parser.add_render_rule("image", _image_as_link)
+    return parser
 
 
 def _image_as_link(renderer, tokens, idx, options, env) -> str:
     """Images are not embedded (a third-party image would tell its host who reads what)."""
+    from markdown_it.common.utils import escapeHtml
+
     token = tokens[idx]
     alt = renderer.renderInlineAsText(token.children or [], options, env) or "image"
     src = escapeHtml(str(token.attrGet("src") or ""))
     return f'<a href="{src}">{escapeHtml(alt)} (image)</a>'
 
 
-_markdown.add_render_rule("image", _image_as_link)
 _SCHEME = re.compile(r"^([a-z][a-z0-9+.\-]*):")
 _INVISIBLE = re.compile(r"[\x00-\x20\x7f]+")
 
@@ -93,28 +97,38 @@ def _set_rel(attrs: dict, new: bool = False) -> dict:
     return attrs
 
 
-# One pass: clean and linkify together (a second parse double-escapes text inside <code>).
-_cleaner = bleach.sanitizer.Cleaner(
-    tags=ALLOWED_TAGS,
-    attributes=_allowed_attribute,
-    protocols=ALLOWED_PROTOCOLS,
-    strip=True,
-    strip_comments=True,
-    filters=[
-        partial(LinkifyFilter, callbacks=[_set_rel], skip_tags={"pre", "code"}, parse_email=False)
-    ],
-)
+@cache
+def _cleaner():
+    """One pass: clean and linkify together (a second parse double-escapes text inside
+    <code>). Built on first use, like the parser."""
+    from bleach.linkifier import LinkifyFilter
+    from bleach.sanitizer import Cleaner
+
+    return Cleaner(
+        tags=ALLOWED_TAGS,
+        attributes=_allowed_attribute,
+        protocols=ALLOWED_PROTOCOLS,
+        strip=True,
+        strip_comments=True,
+        filters=[
+            partial(
+                LinkifyFilter, callbacks=[_set_rel], skip_tags={"pre", "code"}, parse_email=False
+            )
+        ],
+    )
+
+
 _TAG = re.compile(r"<[^>]*>")
 
 
 def render_markdown(source: str) -> str:
     """Render member Markdown to HTML that is safe to store and show as is."""
-    return sanitize_html(_demote_h1(_markdown.render(source)))
+    return sanitize_html(_demote_h1(_markdown().render(source)))
 
 
 def sanitize_html(fragment: str) -> str:
     """Keep only allowlisted tags, attributes and URL schemes; mark links as user content."""
-    return _cleaner.clean(fragment)
+    return _cleaner().clean(fragment)
 
 
 def _demote_h1(rendered: str) -> str:

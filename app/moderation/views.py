@@ -134,7 +134,7 @@ def overdue_articles():
     from app.posts import references
 
     on = references.today()
-    articles, total = references.overdue_articles(on)
+    articles, total = references.overdue_articles(on, references.OVERDUE_LIST_LIMIT)
     return render_template(
         "moderation/overdue_articles.html", articles=articles, total=total, today=on
     )

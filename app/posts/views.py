@@ -11,10 +11,9 @@ from app.cache import expire_cached_page_at
 from app.extensions import db
 from app.models import Comment, Post, Revision, Tag
 from app.moderation.flags import flag
-from app.posts import services
+from app.posts import references, services
 from app.posts.forms import CommentForm, FlagForm, PostForm
 from app.posts.queries import viewable_post, visible_comments
-from app.posts.references import is_overdue, load_references, references_text, start_of, today
 from app.posts.related import previous_next, related_posts
 from app.posts.services import PostInputError
 from app.web import add_form_error
@@ -65,10 +64,14 @@ def article_extras(post: Post) -> dict:
     """An article's references and review date; a cached copy of its page lasts only until
     the review falls due, when the page starts to say so."""
     due = post.review_due
-    overdue = is_overdue(due, today())
+    overdue = references.is_overdue(due, references.today())
     if due is not None and not overdue:
-        expire_cached_page_at(start_of(due))
-    return {"references": load_references(post), "review_due": due, "review_overdue": overdue}
+        expire_cached_page_at(references.start_of(due))
+    return {
+        "references": references.load_references(post),
+        "review_due": due,
+        "review_overdue": overdue,
+    }
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -94,7 +97,7 @@ def edit(post_id: int):
         form = PostForm(
             obj=post,
             tags=", ".join(tag.slug for tag in post.tags),
-            references=references_text(load_references(post)),
+            references=references.references_text(references.load_references(post)),
         )
         return render_post_form(form.for_author(current_user), post)
     return save_post_form(PostForm().for_author(current_user), post)

@@ -108,8 +108,9 @@ def test_a_provider_adds_references_and_readers_see_them_numbered_and_linked(
     assert '<h2 id="references-heading">References</h2>' in section
     items = re.findall(r'<li id="reference-(\d+)">(.*?)</li>', section, re.S)
     assert [number for number, _ in items] == ["1", "2", "3"]
-    assert '<a href="https://pubmed.ncbi.nlm.nih.gov/20041420/" rel="nofollow noopener">' in (
-        items[0][1]
+    assert (
+        '<a href="https://pubmed.ncbi.nlm.nih.gov/20041420/" rel="nofollow noopener">'
+        in (items[0][1])
     )
     assert "EASL &lt;b&gt;guidelines&lt;/b&gt; &amp; more. " in items[1][1]
     assert 'href="https://doi.org/10.1016/j.jhep.2015.06.030"' in items[1][1]
@@ -208,9 +209,7 @@ def test_an_oversized_references_field_is_refused_not_stored(client, signed_in, 
     assert post_count() == 0
 
 
-def test_editing_the_references_shows_them_and_changes_the_cached_page(
-    app, client, signed_in, tag
-):
+def test_editing_the_references_shows_them_and_changes_the_cached_page(app, client, signed_in, tag):
     post = published_article(client, signed_in)
     reader = app.test_client()  # no cookie at all: gets cached pages
     reader.get(post.path)

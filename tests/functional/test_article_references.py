@@ -21,7 +21,7 @@ from app.posts import references
 from app.posts.services import record_medical_review
 from tests.api.contract import get_json
 from tests.conftest import make_user
-from tests.helpers import make_post, make_tag, post_form, sign_out
+from tests.helpers import PASSWORD, make_post, make_tag, post_form, sign_out
 
 REFERENCES = "\n".join(
     [
@@ -512,3 +512,24 @@ def test_the_article_page_reads_its_references_in_one_query(client, signed_in, u
     assert (many, read) == (few, 1)
     experience = make_post(users["patient"], title="Not an article at all")
     assert reference_queries(client, experience.path)[1] == 0
+
+
+# Data rights ------------------------------------------------------------------------------------
+
+
+def test_the_authors_export_has_their_references_and_erasure_removes_them(
+    client, signed_in, tag
+):
+    soon = date.today() + timedelta(days=60)
+    post = published_article(client, signed_in, review_due_on=soon.isoformat())
+    exported = json.loads(client.get("/me/export").data)
+    (article,) = exported["posts"]
+    assert article["review_due_on"] == soon.isoformat()
+    assert [r["value"] for r in article["references"]] == [
+        "20041420",
+        "10.1016/j.jhep.2015.06.030",
+        "https://example.org/leaflets/aza?lang=en&v=2",
+    ]
+    response = post_form(client, "/me/delete", {"writing": "erase", "password": PASSWORD})
+    assert response.status_code == 302
+    assert stored_references(post.id) == []

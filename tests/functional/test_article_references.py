@@ -517,9 +517,7 @@ def test_the_article_page_reads_its_references_in_one_query(client, signed_in, u
 # Data rights ------------------------------------------------------------------------------------
 
 
-def test_the_authors_export_has_their_references_and_erasure_removes_them(
-    client, signed_in, tag
-):
+def test_the_authors_export_has_their_references_and_erasure_removes_them(client, signed_in, tag):
     soon = date.today() + timedelta(days=60)
     post = published_article(client, signed_in, review_due_on=soon.isoformat())
     exported = json.loads(client.get("/me/export").data)

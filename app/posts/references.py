@@ -42,6 +42,9 @@ OVERDUE_LIST_LIMIT = 200
 PMID = re.compile(r"[0-9]{1,9}")
 DOI = re.compile(r"10\.[0-9]{4,9}/\S+")
 SCHEME = re.compile(r"[a-z][a-z0-9+.-]*:", re.IGNORECASE)
+# "PMID: 123" and "doi 10.1000/x" as people write them, read as "PMID:123" and "doi:10.1000/x"
+SPACED_PREFIX = re.compile(r"^(pmid|doi)(?:\s*:\s*|\s+)(?=[0-9])", re.IGNORECASE)
+LABEL_SEPARATORS = "-–—:|"
 KIND_NAMES = {"pmid": "PMID", "doi": "DOI", "url": "web address"}
 
 
@@ -116,8 +119,8 @@ def clean(line: str) -> str:
 
 
 def parse_line(line: str) -> Reference:
-    identifier, _, label = line.partition(" ")
-    label = label.strip()
+    identifier, _, label = SPACED_PREFIX.sub(r"\1:", line).partition(" ")
+    label = label.strip().lstrip(LABEL_SEPARATORS).strip()
     if len(label) > MAX_LABEL_LENGTH:
         raise ValueError(f"keep the label under {MAX_LABEL_LENGTH} characters.")
     lowered = identifier.lower()
@@ -127,7 +130,7 @@ def parse_line(line: str) -> Reference:
         return Reference("doi", parse_doi(identifier[4:]), label)
     if lowered.startswith(("http://", "https://")):
         return Reference("url", parse_url(identifier), label)
-    if SCHEME.match(identifier) and not identifier[0].isdigit():
+    if SCHEME.match(identifier):
         raise ValueError("only http:// and https:// web addresses can be linked.")
     if identifier[:1].isdigit():
         if "/" in identifier or identifier.startswith("10."):
@@ -188,7 +191,11 @@ def load_references(post: Post) -> list[ArticleReference]:
 
 def replace_references(post: Post, references: list[Reference]) -> bool:
     """Store the article's references in this order; whether they changed."""
-    stored = load_references(post) if post.id is not None else []
+    stored = db.session.scalars(
+        select(ArticleReference)
+        .where(ArticleReference.post_id == post.id)
+        .order_by(ArticleReference.position)
+    ).all()
     wanted = [(r.kind, r.value, r.label) for r in references]
     if [(r.kind, r.value, r.label) for r in stored] == wanted:
         return False

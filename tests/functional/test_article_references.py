@@ -226,6 +226,15 @@ def test_editing_the_references_shows_them_and_changes_the_cached_page(app, clie
     assert db.session.get(Post, post.id).edited_at is not None
 
 
+def test_an_article_turned_into_an_experience_loses_its_references(client, signed_in, tag):
+    post = published_article(client, signed_in)
+    turned = {"kind": "experience", "references": ""}
+    response = write(client, f"/posts/{post.id}/edit", **turned)
+    assert response.status_code == 302, text(response)
+    assert stored_references(post.id) == []
+    assert "References" not in text(client.get(post.path))
+
+
 def test_references_are_for_articles_only(client, signed_in, tag):
     signed_in("provider")
     response = write(client, kind="experience")

@@ -37,6 +37,10 @@ def errors_of(text: str) -> list[str]:
             Reference("url", "HTTP://Example.org", "spaced label"),
         ),
         ("  PMID:1\u200b\u0007 label\u202e  ", Reference("pmid", "1", "label")),
+        ("PMID: 123 – A title", Reference("pmid", "123", "A title")),
+        ("pmid 123 | A title", Reference("pmid", "123", "A title")),
+        ("DOI 10.1000/xyz Title", Reference("doi", "10.1000/xyz", "Title")),
+        ("doi: 10.1000/xyz", Reference("doi", "10.1000/xyz")),
     ],
 )
 def test_each_kind_of_identifier_is_read(line, expected):

@@ -39,7 +39,7 @@ class PostForm(FlaskForm):
         "Next medical review (articles only)",
         widget=DateInput(),
         description="Leave empty for 12 months after the last review or publication, or "
-        f"choose an earlier date (at most {MAX_REVIEW_MONTHS} months ahead).",
+        f"choose the date yourself: after today, at most {MAX_REVIEW_MONTHS} months ahead.",
     )
     # Articles' fields are shown only to those who may write articles.
     writes_articles = False

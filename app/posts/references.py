@@ -8,7 +8,9 @@ The form takes one reference per line: an identifier, then an optional label.
     https://example.org/aza-leaflet Patient leaflet
 
 An identifier is a PubMed id (1 to 9 digits, bare or after `PMID:`), a DOI (`10.` then 4 to 9
-digits, a slash and at least one more character, bare or after `doi:`) or an http(s) address.
+digits, a slash and at least one more character, bare or after `doi:`) or an http(s) address;
+"PMID: 123" and "doi 10.1000/x" are read too, and a dash, colon or bar before the label is
+dropped.
 Blank lines are skipped; a repeated identifier, another scheme, or more than MAX_REFERENCES
 is refused with the number of the line, so the author can fix it in the text they wrote.
 """

@@ -19,6 +19,11 @@ door's own, which changes whenever any other connection, in any process, commits
 is the version row read again. On PostgreSQL the door reads the version row on every hit.
 API reads are cached too but answered through Flask, which counts their rate limit.
 
+A page that changes by itself on a date (an article whose medical review falls due, when it
+starts to say so) says when in its render (`expire_cached_page_at`); its cached copy is not
+served from that moment on (`CachedPage.expires_at`, by the wall clock), so nobody is shown
+the page as it was before the date.
+
 The same anonymous pages answer conditional requests. Every one carries an ETag (a hash of
 its body), so If-None-Match gets a 304 whether or not the cache is on. A page served from the
 cache once the second it was rendered in has passed also carries Last-Modified: that second.
@@ -78,8 +83,11 @@ class CachedPage:
     max_age: float | None = None
     front: bool = False
     checked_at: tuple | None = None  # (door connection, data_version) it was last found current
+    expires_at: float | None = None  # wall-clock time from which the page reads differently
 
     def is_too_old(self) -> bool:
+        if self.expires_at is not None and wall_clock() >= self.expires_at:
+            return True
         return self.max_age is not None and now() - self.stored_at > self.max_age
 
 
@@ -251,6 +259,16 @@ def last_modified_of(page: CachedPage) -> int | None:
     return rendered_second if int(wall_clock()) > rendered_second else None
 
 
+EXPIRES_KEY = "page_cache_expires_at"
+
+
+def expire_cached_page_at(moment: datetime) -> None:
+    """The page being rendered reads differently from `moment` on: a cached copy ends then."""
+    when = moment.timestamp()
+    earlier = g.get(EXPIRES_KEY)
+    setattr(g, EXPIRES_KEY, when if earlier is None else min(earlier, when))
+
+
 def store_in_cache(response: Response) -> Response:
     key = g.get("page_cache_key")
     if key is None:
@@ -267,6 +285,7 @@ def store_in_cache(response: Response) -> Response:
             engagement=engagement_shown(),
             max_age=ENGAGEMENT_LAG_SECONDS if lags_behind_engagement() else None,
             front=request.endpoint in PAGE_ENDPOINTS,
+            expires_at=g.get(EXPIRES_KEY),
         )
         current_app.extensions["page_cache"].put(key, page)
         response.headers["X-Page-Cache"] = "miss"

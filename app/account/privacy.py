@@ -10,6 +10,7 @@ from sqlalchemy.orm import selectinload
 from app.auth.sessions import end_all_sessions
 from app.extensions import db
 from app.models import (
+    ArticleReference,
     Bookmark,
     Comment,
     Flag,
@@ -45,6 +46,13 @@ def export_member_data(user: User) -> dict:
         .order_by(Post.id)
     ).all()
     post_ids = [post.id for post in posts]
+    references_by_post: dict[int, list[ArticleReference]] = {}
+    for reference in db.session.scalars(
+        select(ArticleReference)
+        .where(ArticleReference.post_id.in_(post_ids))
+        .order_by(ArticleReference.post_id, ArticleReference.position)
+    ):
+        references_by_post.setdefault(reference.post_id, []).append(reference)
     comments = db.session.scalars(
         select(Comment).where(Comment.author_id == user.id).order_by(Comment.id)
     ).all()
@@ -99,6 +107,11 @@ def export_member_data(user: User) -> dict:
                 "created_at": _iso(post.created_at),
                 "published_at": _iso(post.published_at),
                 "edited_at": _iso(post.edited_at),
+                "review_due_on": post.review_due_on.isoformat() if post.review_due_on else None,
+                "references": [
+                    {"kind": ref.kind, "value": ref.value, "label": ref.label}
+                    for ref in references_by_post.get(post.id, [])
+                ],
             }
             for post in posts
         ],
@@ -219,6 +232,7 @@ def _erase_writing(item: Post | Comment, author: User) -> None:
     item.body_source, item.body_html, item.findings = ERASED, f"<p>{ERASED}</p>", "[]"
     if isinstance(item, Post):
         db.session.execute(delete(Revision).where(Revision.post_id == item.id))
+        db.session.execute(delete(ArticleReference).where(ArticleReference.post_id == item.id))
         item.title, item.summary, item.external_id = ERASED, "", None
         item.slug = f"erased-{item.id}"
 

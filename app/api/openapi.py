@@ -10,7 +10,8 @@ from functools import cache
 
 from app.api.params import DEFAULT_PER_PAGE, MAX_ID, MAX_PAGE, MAX_PER_PAGE
 from app.auth.services import USERNAME_PATTERN
-from app.models.enums import POST_KINDS, ROLES, TAG_KINDS
+from app.models.enums import POST_KINDS, REFERENCE_KINDS, ROLES, TAG_KINDS
+from app.posts.references import MAX_REFERENCES
 from app.search import MAX_QUERY_LENGTH, SORTS
 from app.search.results import MAX_PAGE as SEARCH_MAX_PAGE
 from app.search.results import PER_PAGE as SEARCH_PER_PAGE
@@ -82,6 +83,27 @@ POST_PROPERTIES = {
         "description": "The published reply the asker accepted as the answer; null otherwise.",
     },
 }
+REFERENCE = closed(
+    {
+        "kind": {
+            "type": "string",
+            "enum": list(REFERENCE_KINDS),
+            "description": "pmid (a PubMed id), doi, or url (an http or https address).",
+        },
+        "value": {
+            "type": "string",
+            "description": "The PMID's digits, the DOI (10.…/…), or the address.",
+        },
+        "url": {
+            "type": "string",
+            "format": "uri",
+            "pattern": "^https?://",
+            "description": "Where to read it: PubMed, the DOI resolver, or the address itself.",
+        },
+        "label": {**nullable(STRING), "description": "The title the author gave, if any."},
+    },
+    "One numbered source of an article.",
+)
 POST_DETAIL = closed(
     {
         **POST_PROPERTIES,
@@ -93,6 +115,18 @@ POST_DETAIL = closed(
         "last_reviewed_at": {
             **nullable(DATE_TIME),
             "description": "When an article was last medically reviewed; null otherwise.",
+        },
+        "references": {
+            "type": "array",
+            "items": ref("Reference"),
+            "maxItems": MAX_REFERENCES,
+            "description": "An article's sources in their numbered order; empty for other posts.",
+        },
+        "review_due": {
+            **nullable({"type": "string", "format": "date"}),
+            "description": "When a published article is due for its next medical review: the "
+            "date its author chose, or 12 months after its last review or publication; null "
+            "for other posts.",
         },
     }
 )
@@ -438,6 +472,7 @@ def openapi_document() -> dict:
                 "AuthorProfile": AUTHOR_PROFILE,
                 "Post": closed(POST_PROPERTIES),
                 "PostDetail": POST_DETAIL,
+                "Reference": REFERENCE,
                 "PostList": page_of("Post"),
                 "Tag": closed(TAG_PROPERTIES),
                 "TagDetail": TAG_DETAIL,

@@ -6,10 +6,10 @@ suspension, consent, password hash) can reach a response by accident.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 
-from app.models import Post, Tag, User
+from app.models import ArticleReference, Post, Tag, User
 from app.posts.queries import Page
 
 
@@ -53,15 +53,28 @@ def post_json(post: Post) -> dict:
     }
 
 
-def post_detail_json(post: Post) -> dict:
-    """A post with its stored (sanitized) HTML; articles also say who reviewed them and when."""
+def reference_json(reference: ArticleReference) -> dict:
+    return {
+        "kind": reference.kind,
+        "value": reference.value,
+        "url": reference.url,
+        "label": reference.label or None,
+    }
+
+
+def post_detail_json(post: Post, references: Iterable[ArticleReference] = ()) -> dict:
+    """A post with its stored (sanitized) HTML; articles also say who reviewed them and when,
+    their references and when the next review is due."""
     article = post.kind == "article"
     reviewer = post.reviewed_by if article else None
+    due = post.review_due if article else None
     return {
         **post_json(post),
         "body_html": post.body_html,
         "reviewed_by": author_json(reviewer) if reviewer is not None else None,
         "last_reviewed_at": iso(post.last_reviewed_at) if article else None,
+        "references": [reference_json(reference) for reference in references] if article else [],
+        "review_due": due.isoformat() if due is not None else None,
     }
 
 

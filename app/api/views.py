@@ -32,6 +32,7 @@ from app.posts.queries import (
     published_posts,
     viewable_post,
 )
+from app.posts.references import load_references
 from app.search import SearchError
 from app.search.insights import record_search
 from app.search.results import BadSearch, parse_search_args
@@ -89,7 +90,7 @@ def show_post(post_id: str):
     post = viewable_post(number, None) if number is not None else None
     if post is None:
         abort(404, description="There is no published post with that id.")
-    return jsonify(post_detail_json(post))
+    return jsonify(post_detail_json(post, load_references(post)))
 
 
 @bp.get("/tags")

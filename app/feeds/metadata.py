@@ -13,7 +13,7 @@ from flask import request
 
 from app.content.render import summarize
 from app.links import site_url, site_url_for
-from app.models import Comment, Post, Tag, User
+from app.models import ArticleReference, Comment, Post, Tag, User
 
 SITE_NAME = "AZA & AIH Community"
 DESCRIPTION_LIMIT = 200
@@ -111,7 +111,23 @@ def publisher() -> dict:
     }
 
 
-def post_jsonld(post: Post, comments: Iterable[Comment] = ()) -> dict:
+def citation(reference: ArticleReference) -> dict:
+    """A reference as schema.org reads it: the work, where to read it, and its identifier."""
+    data: dict = {"@type": "CreativeWork", "url": reference.url}
+    if reference.label:
+        data["name"] = reference.label
+    if reference.kind in ("pmid", "doi"):
+        data["identifier"] = {
+            "@type": "PropertyValue",
+            "propertyID": reference.kind.upper(),
+            "value": reference.value,
+        }
+    return data
+
+
+def post_jsonld(
+    post: Post, comments: Iterable[Comment] = (), references: Iterable[ArticleReference] = ()
+) -> dict:
     """Article pages are MedicalWebPage + Article; experiences and questions are forum posts."""
     url = post_url(post)
     article = post.kind == "article"
@@ -137,6 +153,9 @@ def post_jsonld(post: Post, comments: Iterable[Comment] = ()) -> dict:
             data["reviewedBy"] = person(post.reviewed_by)
         if post.last_reviewed_at is not None:
             data["lastReviewed"] = w3c_datetime(post.last_reviewed_at)
+        cited = [citation(reference) for reference in references]
+        if cited:
+            data["citation"] = cited
     else:
         data["text"] = post.summary
         data["commentCount"] = sum(1 for c in comments if c.is_public)

@@ -10,12 +10,13 @@ from app.models.moderation import (
     SearchOutbox,
     SiteState,
 )
-from app.models.posts import Comment, Post, Revision
+from app.models.posts import ArticleReference, Comment, Post, Revision
 from app.models.tags import Tag, TagKindCount, TagPairCount, post_tags
 from app.models.tokens import PasswordResetToken, PendingRegistration
 from app.models.users import ProfileChange, User
 
 __all__ = [
+    "ArticleReference",
     "AppendOnlyError",
     "Bookmark",
     "Follow",

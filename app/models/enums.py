@@ -19,6 +19,7 @@ FLAG_STATES = ("open", "upheld", "dismissed")
 MODERATION_TARGETS = ("post", "comment", "user")
 PROFILE_CHANGE_STATES = ("pending", "approved", "rejected")
 OUTBOX_OPERATIONS = ("index", "remove")
+REFERENCE_KINDS = ("pmid", "doi", "url")
 
 
 def in_list(column: str, values: tuple[str, ...]) -> str:

@@ -1,18 +1,29 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from calendar import monthrange
+from datetime import date, datetime
+from urllib.parse import quote
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, or_, select
 from sqlalchemy.orm import Mapped, aliased, column_property, mapped_column, relationship, validates
 
 from app.db import Base, TimestampMixin, utcnow
-from app.models.enums import CONTENT_STATES, POST_KINDS, in_list
+from app.models.enums import CONTENT_STATES, POST_KINDS, REFERENCE_KINDS, in_list
 from app.models.tags import Tag, post_tags
 from app.models.users import User
 from app.models.visibility import Publishable
 
 CHARACTERS_A_MINUTE = 1200
+# An article is due for another medical review this long after its last one (or publication).
+REVIEW_INTERVAL_MONTHS = 12
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day of the month `months` later; the month's last day when it is shorter."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return date(year, month, min(day.day, monthrange(year, month)[1]))
 
 
 class Post(Publishable, TimestampMixin, Base):
@@ -44,6 +55,9 @@ class Post(Publishable, TimestampMixin, Base):
     edited_at: Mapped[datetime | None]
     reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     last_reviewed_at: Mapped[datetime | None]
+    # An article's next medical review, when its author chose the date; NULL: the default
+    # interval after the last review or publication (`review_due`). A review clears it.
+    review_due_on: Mapped[date | None]
     external_id: Mapped[str | None] = mapped_column(String(120), unique=True)
     findings: Mapped[str] = mapped_column(Text, default="[]")
     helpful_count: Mapped[int] = mapped_column(default=0)
@@ -76,8 +90,46 @@ class Post(Publishable, TimestampMixin, Base):
         """About 200 words a minute, at about six characters a word."""
         return max(1, round((self.body_length or 0) / CHARACTERS_A_MINUTE))
 
+    @property
+    def review_due(self) -> date | None:
+        """When a published article is due for its next medical review; None for other posts."""
+        if self.kind != "article" or self.published_at is None:
+            return None
+        if self.review_due_on is not None:
+            return self.review_due_on
+        reviewed = self.last_reviewed_at or self.published_at
+        return add_months(reviewed.date(), REVIEW_INTERVAL_MONTHS)
+
     def __repr__(self) -> str:
         return f"<Post {self.id} {self.status} {self.slug}>"
+
+
+def reference_url(kind: str, value: str) -> str:
+    """Where a reference is read: PubMed for a PMID, the DOI resolver, or the address given."""
+    if kind == "pmid":
+        return f"https://pubmed.ncbi.nlm.nih.gov/{int(value)}/"
+    if kind == "doi":
+        return "https://doi.org/" + quote(value, safe="/")
+    return value
+
+
+class ArticleReference(Base):
+    """One numbered source of an article: a PubMed id, a DOI or a web address, with a label."""
+
+    __tablename__ = "article_references"
+    __table_args__ = (CheckConstraint(in_list("kind", REFERENCE_KINDS), name="kind"),)
+
+    post_id: Mapped[int] = mapped_column(
+        ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True
+    )
+    position: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(8))
+    value: Mapped[str] = mapped_column(String(2000))
+    label: Mapped[str] = mapped_column(String(300), default="")
+
+    @property
+    def url(self) -> str:
+        return reference_url(self.kind, self.value)
 
 
 class Revision(Base):

@@ -128,6 +128,18 @@ def search_insights():
     )
 
 
+@bp.get("/overdue-articles")
+@moderator_required
+def overdue_articles():
+    from app.posts import references
+
+    on = references.today()
+    articles, total = references.overdue_articles(on, references.OVERDUE_LIST_LIMIT)
+    return render_template(
+        "moderation/overdue_articles.html", articles=articles, total=total, today=on
+    )
+
+
 @bp.get("/log")
 @moderator_required
 def log():

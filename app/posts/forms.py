@@ -2,8 +2,10 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import SelectChoice, SelectField, StringField, TextAreaField
+from wtforms.widgets import DateInput
 
 from app.moderation.flags import FLAG_REASON_LABELS
+from app.posts.references import MAX_REFERENCES, MAX_REVIEW_MONTHS
 
 KIND_CHOICES = [
     SelectChoice("experience", "Experience: something that happened to you"),
@@ -27,9 +29,24 @@ class PostForm(FlaskForm):
     tags = StringField(
         "Tags", description="Comma-separated, from the list below, e.g. azathioprine, blood-tests."
     )
+    references = TextAreaField(
+        "References (articles only)",
+        description="One per line: a PMID (e.g. PMID:20041420), a DOI (e.g. "
+        "10.1016/j.jhep.2015.06.030) or a web address (https://…), then the title if you "
+        f"like. Up to {MAX_REFERENCES}.",
+    )
+    review_due_on = StringField(
+        "Next medical review (articles only)",
+        widget=DateInput(),
+        description="Leave empty for 12 months after the last review or publication, or "
+        f"choose the date yourself: after today, at most {MAX_REVIEW_MONTHS} months ahead.",
+    )
+    # Articles' fields are shown only to those who may write articles.
+    writes_articles = False
 
     def for_author(self, author) -> PostForm:
-        if not (author.is_verified_provider or author.is_moderator):
+        self.writes_articles = author.is_verified_provider or author.is_moderator
+        if not self.writes_articles:
             self.kind.choices = KIND_CHOICES[:2]
         return self
 

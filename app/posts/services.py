@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 
@@ -15,6 +15,14 @@ from app.models import Comment, ModerationEvent, Post, Revision, Tag, User
 from app.models.enums import POST_KINDS
 from app.moderation import gate, service
 from app.moderation.service import ModerationError
+from app.posts.references import (
+    Reference,
+    ReferenceInputError,
+    parse_references,
+    parse_review_date,
+    replace_references,
+    today,
+)
 
 TITLE_MIN, TITLE_MAX = 5, 200
 BODY_MIN, BODY_MAX = 20, 50_000
@@ -26,9 +34,18 @@ DUPLICATE_WINDOW = timedelta(minutes=10)
 class PostInputError(ValueError):
     """Input that cannot be saved, keyed by the form field it concerns."""
 
-    def __init__(self, field: str, message: str):
+    def __init__(self, field: str, message: str, messages: list[str] | None = None):
         super().__init__(message)
         self.field = field
+        self.messages = messages or [message]
+
+
+@dataclass(frozen=True)
+class ArticleExtras:
+    """What only an article carries: its references and the review date its author chose."""
+
+    references: list[Reference]
+    review_due_on: date | None
 
 
 @dataclass(frozen=True)
@@ -80,6 +97,29 @@ def check_post_input(author: User, kind: str, title: str, body: str) -> None:
         raise PostInputError("body", f"Write {BODY_MIN} to {BODY_MAX:,} characters.")
 
 
+def check_article_extras(
+    kind: str, references: str, review_due: str, stored_due: date | None = None
+) -> ArticleExtras:
+    """The references and review date from the form, or PostInputError saying what is wrong."""
+    try:
+        parsed = parse_references(references)
+    except ReferenceInputError as error:
+        raise PostInputError("references", str(error), error.messages) from None
+    try:
+        due = parse_review_date(review_due, stored_due, today())
+    except ValueError as error:
+        raise PostInputError("review_due_on", str(error)) from None
+    if kind != "article" and parsed:
+        raise PostInputError(
+            "references", "Only articles list references: choose Article, or remove them."
+        )
+    if kind != "article" and due is not None:
+        raise PostInputError(
+            "review_due_on", "Only articles have a review date: choose Article, or clear it."
+        )
+    return ArticleExtras(parsed, due)
+
+
 def render_for(author: User, title: str, body: str) -> Rendered:
     """The stored HTML and the findings a moderator should see, from one pass."""
     html = render_markdown(body)
@@ -121,12 +161,22 @@ def recent_duplicate(author: User, title: str, body: str) -> Post | None:
 
 
 def create_post(
-    *, author: User, kind: str, title: str, body: str, tags: list[Tag], submit: bool
+    *,
+    author: User,
+    kind: str,
+    title: str,
+    body: str,
+    tags: list[Tag],
+    submit: bool,
+    references: str = "",
+    review_due: str = "",
 ) -> Post:
-    """A new post: kept as a draft, or submitted (published at once when trusted)."""
+    """A new post: kept as a draft, or submitted (published at once when trusted). An article
+    may list references and choose its first review date (app.posts.references)."""
     gate.admit(author, "post")
     title, body = title.strip(), body.strip()
     check_post_input(author, kind, title, body)
+    extras = check_article_extras(kind, references, review_due)
     rendered = render_for(author, title, body)
     post = Post(
         author=author,
@@ -140,9 +190,11 @@ def create_post(
         status="draft",
         tags=tags,
         findings=json.dumps(rendered.findings),
+        review_due_on=extras.review_due_on,
     )
     db.session.add(post)
     db.session.flush()
+    replace_references(post, extras.references)
     if submit:
         submit_post(post, author)
     return post
@@ -156,7 +208,16 @@ def submit_post(post: Post, author: User) -> None:
 
 
 def update_post(
-    post: Post, *, editor: User, kind: str, title: str, body: str, tags: list[Tag], submit: bool
+    post: Post,
+    *,
+    editor: User,
+    kind: str,
+    title: str,
+    body: str,
+    tags: list[Tag],
+    submit: bool,
+    references: str = "",
+    review_due: str = "",
 ) -> Post:
     """Edit by the author: keep a revision, re-render, and re-queue when it needs a look."""
     gate.ensure_not_suspended(editor)
@@ -167,6 +228,7 @@ def update_post(
     gate.count_write(editor, "post_edit")
     title, body = title.strip(), body.strip()
     check_post_input(editor, kind, title, body)
+    extras = check_article_extras(kind, references, review_due, post.review_due_on)
     if (title, body) != (post.title, post.body_source):
         db.session.add(
             Revision(
@@ -182,6 +244,11 @@ def update_post(
     post.body_html, post.summary = rendered.html, rendered.summary
     post.markup_version = MARKUP_VERSION
     post.findings = json.dumps(rendered.findings)
+    post.review_due_on = extras.review_due_on
+    if replace_references(post, extras.references):
+        post.updated_at = utcnow()  # readers see the change: the post's page and index follow
+        if post.published_at is not None:
+            post.edited_at = post.updated_at
     db.session.flush()
     if post.is_public and gate.needs_review(editor, rendered.findings):
         service.apply(post, "resubmit", editor)
@@ -269,6 +336,7 @@ def record_medical_review(post: Post, reviewer: User) -> None:
     gate.count_write(reviewer, "medical_review")
     post.reviewed_by_id = reviewer.id
     post.last_reviewed_at = utcnow()
+    post.review_due_on = None  # the next review falls due the default interval from this one
     db.session.add(
         ModerationEvent(
             actor_id=reviewer.id,

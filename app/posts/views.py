@@ -7,10 +7,11 @@ from sqlalchemy.orm import selectinload
 
 from app import ratelimits
 from app.answers.services import ordered_replies
+from app.cache import expire_cached_page_at
 from app.extensions import db
 from app.models import Comment, Post, Revision, Tag
 from app.moderation.flags import flag
-from app.posts import services
+from app.posts import references, services
 from app.posts.forms import CommentForm, FlagForm, PostForm
 from app.posts.queries import viewable_post, visible_comments
 from app.posts.related import previous_next, related_posts
@@ -55,7 +56,22 @@ def show(post_id: int, slug: str | None = None):
         flag_form=FlagForm() if current_user.is_authenticated else None,
         related=related_posts(post),
         neighbours=previous_next(post),
+        **article_extras(post),
     )
+
+
+def article_extras(post: Post) -> dict:
+    """An article's references and review date; a cached copy of its page lasts only until
+    the review falls due, when the page starts to say so."""
+    due = post.review_due
+    overdue = references.is_overdue(due, references.today())
+    if due is not None and not overdue:
+        expire_cached_page_at(references.start_of(due))
+    return {
+        "references": references.load_references(post),
+        "review_due": due,
+        "review_overdue": overdue,
+    }
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -78,7 +94,11 @@ def edit(post_id: int):
             "remove it, with a reason the author sees.",
         )
     if request.method == "GET":
-        form = PostForm(obj=post, tags=", ".join(tag.slug for tag in post.tags))
+        form = PostForm(
+            obj=post,
+            tags=", ".join(tag.slug for tag in post.tags),
+            references=references.references_text(references.load_references(post)),
+        )
         return render_post_form(form.for_author(current_user), post)
     return save_post_form(PostForm().for_author(current_user), post)
 
@@ -86,10 +106,17 @@ def edit(post_id: int):
 def save_post_form(form: PostForm, post: Post | None):
     intent = request.form.get("intent", "submit")
     title, body = form.title.data or "", form.body.data or ""
+    article = {
+        "references": form.references.data or "",
+        "review_due": form.review_due_on.data or "",
+    }
     try:
         tags = services.resolve_tags(form.tags.data or "")
         if intent == "preview":
             services.check_post_input(current_user, form.kind.data, title.strip(), body.strip())
+            services.check_article_extras(
+                form.kind.data, article["references"], article["review_due"], stored_due(post)
+            )
             preview = services.render_for(current_user, title, body)
             return render_post_form(form, post, preview=preview, preview_tags=tags)
         if post is None:
@@ -104,6 +131,7 @@ def save_post_form(form: PostForm, post: Post | None):
                 body=body,
                 tags=tags,
                 submit=intent == "submit",
+                **article,
             )
         else:
             services.update_post(
@@ -114,14 +142,20 @@ def save_post_form(form: PostForm, post: Post | None):
                 body=body,
                 tags=tags,
                 submit=intent == "submit",
+                **article,
             )
     except PostInputError as error:
-        add_form_error(form, error.field, str(error))
+        for message in error.messages:
+            add_form_error(form, error.field, message)
         db.session.rollback()
         return render_post_form(form, post), 400
     db.session.commit()
     flash(*STATUS_MESSAGES.get(post.status, ("Saved.", "info")))
     return redirect(post_url(post))
+
+
+def stored_due(post: Post | None):
+    return post.review_due_on if post is not None else None
 
 
 def render_post_form(form: PostForm, post: Post | None, **extra):
@@ -194,6 +228,7 @@ def comment(post_id: int):
             comments=ordered_replies(post, visible_comments(post, current_user)),
             comment_form=form,
             flag_form=FlagForm(),
+            **article_extras(post),
         ), 400
     db.session.commit()
     if created.is_public:

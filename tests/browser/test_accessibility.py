@@ -6,8 +6,9 @@ the real pages served by the test app: home, a tag page, an article, an author p
 sign-in, register, the page a registration link opens (its password form, empty and again
 with the errors of a refused password), the tags index, a new post (signed in), the
 moderation queue (as a moderator, with a pending post in it) and search insights, a question
-with an accepted answer and a clinician's reply (to a reader and to its asker), and the
-providers' list of unanswered questions.
+with an accepted answer and a clinician's reply (to a reader and to its asker), the
+providers' list of unanswered questions, an overdue article with references, the article form
+as a provider sees it, and the moderators' list of articles due for review.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from app.db import utcnow
 from app.demo.loader import seed_demo
 from app.extensions import db
 from app.models import PendingRegistration, Post, User
+from app.posts.references import parse_references, replace_references
 from app.posts.services import create_post
 from tests.conftest import make_user
 from tests.helpers import PASSWORD, add_comment, csrf_from, make_post
@@ -150,6 +152,33 @@ def answered_question() -> dict[str, str]:
     }
 
 
+def overdue_article_with_references() -> dict[str, str]:
+    """A verified provider's article, published 400 days ago and never reviewed since (so
+    readers see the overdue notice), with references of every kind, one with a long address."""
+    author = make_user(
+        "citing_hepatologist",
+        "provider",
+        verification_state="verified",
+        credentials="MD",
+        specialty="Hepatology",
+    )
+    article = make_post(
+        author,
+        kind="article",
+        title="TPMT testing before azathioprine",
+        body="Your team checks TPMT activity before the first dose, to choose a safe dose.",
+        days_ago=400,
+    )
+    lines = (
+        "PMID:20041420 Manns MP et al. Diagnosis and management of autoimmune hepatitis\n"
+        "10.1016/j.jhep.2015.06.030 EASL <em>clinical</em> practice guidelines\n"
+        "https://example.org/" + "a-very-long-path-segment/" * 12 + "leaflet.pdf"
+    )
+    replace_references(article, parse_references(lines))
+    db.session.commit()
+    return {"provider": author.email, "article": f"/posts/{article.id}/{article.slug}"}
+
+
 def registration_link() -> str:
     """The page the link in a registration mail opens, for a registration waiting for it."""
     token = secrets.token_urlsafe(32)
@@ -174,6 +203,8 @@ def test_pages_have_no_wcag_21_aa_violations(app, live_server, browser, scheme, 
     people = community_with_a_pending_post()
     asked = answered_question()
     joining = registration_link()
+    cited = overdue_article_with_references()
+    provider_state = signed_in_state(browser, live_server, cited["provider"])
     member_state = signed_in_state(browser, live_server, people["member"])
     moderator_state = signed_in_state(browser, live_server, people["moderator"])
     asker_state = signed_in_state(browser, live_server, asked["asker"])
@@ -196,6 +227,9 @@ def test_pages_have_no_wcag_21_aa_violations(app, live_server, browser, scheme, 
         (None, asked["question"]),
         (asker_state, asked["question"]),
         (clinician_state, "/providers/questions"),
+        (None, cited["article"]),
+        (provider_state, "/posts/new"),
+        (moderator_state, "/moderation/overdue-articles"),
     ]
     failures = []
     for state, path in pages:
@@ -212,6 +246,17 @@ def test_pages_have_no_wcag_21_aa_violations(app, live_server, browser, scheme, 
         assert response is not None and response.status == 200, f"{path}: {response}"
         assert page.url == live_server + path, f"{path} redirected to {page.url}"
         failures.extend(axe_failures(page, f"{path} ({scheme}, {width}px)"))
+        if path == cited["article"]:
+            assert page.locator(".review-overdue").count() == 1
+            assert page.locator(".references li").count() == 3
+        if path == "/posts/new" and state is provider_state:  # refused references, kept
+            page.get_by_label("Kind of post").select_option("article")
+            page.get_by_label("Title").fill("Checking TPMT before azathioprine")
+            page.get_by_label("Your post").fill("A long enough body about TPMT blood tests.")
+            page.get_by_label("References (articles only)").fill("PMID:12ab\njavascript:x")
+            page.get_by_role("button", name="Send").click()
+            page.locator("#references-error").wait_for()
+            failures.extend(axe_failures(page, f"{path}, refused ({scheme}, {width}px)"))
         if path == joining:  # the password form again, refused: a summary and field errors
             page.get_by_label("Password", exact=True).fill("short")
             page.get_by_label("Repeat the password", exact=True).fill("different")

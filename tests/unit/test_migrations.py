@@ -25,6 +25,7 @@ MODEL_TABLES = {
     "moderation_events",
     "search_outbox",
     "pending_registrations",
+    "article_references",
 }
 
 

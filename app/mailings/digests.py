@@ -23,15 +23,16 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from email.message import EmailMessage
+from email.message import Message
+from functools import partial
 
-from sqlalchemy import insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from app.db import utcnow
 from app.extensions import db
 from app.links import site_url, site_url_for
-from app.mail import MaybeSent, NotSent, build_message
+from app.mail import MaybeSent, NotSent, build_bulk_message
 from app.mailings.unsubscribe import list_headers
 from app.models import DigestDelivery, EmailSettings, Follow, Tag, User
 from app.posts.queries import published_between, tags_of_published_between
@@ -96,6 +97,7 @@ class Reading:
     by_author: dict[int, list[int]]
     tag_names: dict[int, str]
     author_names: dict[int, str]
+    lines: dict[int, str]  # each post as the digest lists it: title, author, absolute link
 
 
 def read_window(window: Window) -> Reading:
@@ -122,7 +124,12 @@ def read_window(window: Window) -> Reading:
         if by_author
         else {}
     )
-    return Reading(posts, by_tag, by_author, tag_names, author_names)
+    lines = {
+        item.post_id: f"* {item.title} (by {author_names.get(item.author_id, 'a member')})\n"
+        f"  {site_url_for('posts.show', post_id=item.post_id)}"
+        for item in posts.values()
+    }
+    return Reading(posts, by_tag, by_author, tag_names, author_names, lines)
 
 
 def recipients(period: str) -> list[tuple[int, str]]:
@@ -190,7 +197,7 @@ def sections_for(
     return sections
 
 
-def compose(member_id: int, address: str, period: str, sections, reading: Reading) -> EmailMessage:
+def compose(member_id: int, address: str, period: str, sections, reading: Reading) -> Message:
     """The digest. Its subject and first lines are the same for everyone: no tag, title or
     condition appears before the list of posts."""
     count = sum(len(items) for _, items in sections)
@@ -201,10 +208,7 @@ def compose(member_id: int, address: str, period: str, sections, reading: Readin
     ]
     for heading, items in sections:
         lines += [heading, "-" * len(heading)]
-        for item in items:
-            author = reading.author_names.get(item.author_id, "a member")
-            lines.append(f"* {item.title} (by {author})")
-            lines.append(f"  {site_url_for('posts.show', post_id=item.post_id)}")
+        lines += [reading.lines[item.post_id] for item in items]
         lines.append("")
     headers = list_headers(member_id, "digest")
     unsubscribe_link = headers["List-Unsubscribe"].split(">", 1)[0].lstrip("<")
@@ -214,7 +218,7 @@ def compose(member_id: int, address: str, period: str, sections, reading: Readin
         f"Change what we email you: {site_url_for('mailings.settings')}",
         f"Stop the digest with one click: {unsubscribe_link}",
     ]
-    return build_message(address, SUBJECTS[period], "\n".join(lines) + "\n", headers)
+    return build_bulk_message(address, SUBJECTS[period], "\n".join(lines) + "\n", headers)
 
 
 def mark_uncertain(period: str) -> list[int]:
@@ -238,8 +242,7 @@ def mark_uncertain(period: str) -> list[int]:
 def send_digests(
     period: str,
     as_of: date,
-    send: Callable[[EmailMessage], None],
-    progress: Callable[[int], None] | None = None,
+    send: Callable[[Message], None],
 ) -> Report:
     """Send this period's digests for the window before `as_of` through `send` (a
     DirectSender's send: it raises NotSent or MaybeSent). Commits as it goes."""
@@ -255,6 +258,7 @@ def send_digests(
     )
     reading = read_window(window)
     tags, authors = follows_of(period) if reading.posts else ({}, {})
+    ledger = Ledger(window)
     finish_previous: Callable[[], None] | None = None
     for position, (member_id, address) in enumerate(members):
         if earlier.get(member_id) in DONE_STATES:
@@ -270,21 +274,20 @@ def send_digests(
         count = sum(len(items) for _, items in sections)
         if finish_previous is not None:
             finish_previous()
-        delivery_id = _start(member_id, window, count, retry=earlier.get(member_id) == "failed")
+        delivery_id = ledger.start(member_id, count, retry=earlier.get(member_id) == "failed")
+        db.session.commit()
+        finish_previous = None
         if delivery_id is None:  # another run took this member meanwhile
-            db.session.rollback()
-            finish_previous = None
             report.already_done += 1
             continue
-        db.session.commit()
         try:
             send(message)
         except NotSent as error:
-            _finish(delivery_id, "failed")
+            ledger.finish(delivery_id, "failed")
             report.failed += 1
             report.error = f"not sent, will be tried again: {error}"
         except MaybeSent as error:
-            _finish(delivery_id, "uncertain")
+            ledger.finish(delivery_id, "uncertain")
             report.uncertain_now += 1
             report.error = f"may or may not have been delivered, not retried: {error}"
         if report.error:
@@ -294,55 +297,65 @@ def send_digests(
             )
             return report
         report.sent += 1
-        finish_previous = _finisher(delivery_id)
-        if progress is not None:
-            progress(report.sent)
+        finish_previous = partial(ledger.finish, delivery_id, "sent")
     if finish_previous is not None:
         finish_previous()
     db.session.commit()
     return report
 
 
-def _start(member_id: int, window: Window, count: int, *, retry: bool) -> int | None:
-    values = {"state": "sending", "post_count": count, "window_end": window.end}
-    if retry:
-        return db.session.scalar(
-            update(DigestDelivery)
-            .where(
-                DigestDelivery.user_id == member_id,
-                DigestDelivery.period == window.period,
-                DigestDelivery.window_start == window.start,
-                DigestDelivery.state == "failed",
+class Ledger:
+    """The run's writes to digest_deliveries, each statement built once and run with
+    parameters (ten thousand members make twenty thousand of them)."""
+
+    def __init__(self, window: Window) -> None:
+        self.window = window
+        dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
+        table = DigestDelivery.__table__
+        self._insert = (
+            dialect.insert(table)
+            .values(
+                user_id=bindparam("member_id"),
+                period=window.period,
+                window_start=window.start,
+                window_end=window.end,
+                state="sending",
+                post_count=bindparam("count"),
+                created_at=bindparam("now"),
             )
-            .values(**values)
-            .returning(DigestDelivery.id)
+            .on_conflict_do_nothing(
+                index_elements=[table.c.user_id, table.c.period, table.c.window_start]
+            )
+            .returning(table.c.id)
         )
-    try:
-        with db.session.begin_nested():
-            return db.session.scalar(
-                insert(DigestDelivery)
-                .values(
-                    user_id=member_id,
-                    period=window.period,
-                    window_start=window.start,
-                    created_at=utcnow(),
-                    **values,
-                )
-                .returning(DigestDelivery.id)
+        self._retry = (
+            update(table)
+            .where(
+                table.c.user_id == bindparam("member_id"),
+                table.c.period == window.period,
+                table.c.window_start == window.start,
+                table.c.state == "failed",
             )
-    except IntegrityError:
-        return None
+            .values(state="sending", post_count=bindparam("count"))
+            .returning(table.c.id)
+        )
+        self._finish = (
+            update(table)
+            .where(table.c.id == bindparam("delivery_id"))
+            .values(state=bindparam("state"), sent_at=bindparam("sent_at"))
+        )
 
+    # Core statements on the session's connection, inside its transaction: the ORM's bulk
+    # machinery cost more than the writes themselves.
 
-def _finish(delivery_id: int, state: str) -> None:
-    values: dict = {"state": state}
-    if state == "sent":
-        values["sent_at"] = utcnow()
-    db.session.execute(
-        update(DigestDelivery).where(DigestDelivery.id == delivery_id).values(**values)
-    )
+    def start(self, member_id: int, count: int, *, retry: bool) -> int | None:
+        """The member's row, now `sending`; None if another run has it already."""
+        params = {"member_id": member_id, "count": count, "now": utcnow()}
+        statement = self._retry if retry else self._insert
+        return db.session.connection().execute(statement, params).scalar()
 
-
-def _finisher(delivery_id: int) -> Callable[[], None]:
-    """Mark a sent row `sent`, in the commit that starts the next one (or the run's last)."""
-    return lambda: _finish(delivery_id, "sent")
+    def finish(self, delivery_id: int, state: str) -> None:
+        sent_at = utcnow() if state == "sent" else None
+        db.session.connection().execute(
+            self._finish, {"delivery_id": delivery_id, "state": state, "sent_at": sent_at}
+        )

@@ -25,8 +25,8 @@ import uuid
 from dataclasses import dataclass
 from email.charset import QP, Charset
 from email.message import EmailMessage, Message
-from email.policy import compat32
 from email.mime.text import MIMEText
+from email.policy import compat32
 from email.utils import formatdate, parseaddr
 from pathlib import Path
 

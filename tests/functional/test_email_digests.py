@@ -8,16 +8,19 @@ from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from itsdangerous import URLSafeSerializer
 from sqlalchemy import select
 
+from app import create_app
+from app.config import ConfigError
 from app.db import utcnow
 from app.extensions import db
 from app.mail import DirectSender
 from app.mailings.digests import window_for
-from app.mailings.unsubscribe import make_token
+from app.mailings.unsubscribe import list_headers, make_token
 from app.models import DigestDelivery, EmailSettings, Follow
 from app.posts.services import create_published_post
-from tests.conftest import app_with, make_user
+from tests.conftest import app_with, make_user, test_config
 from tests.helpers import PASSWORD, csrf_from, make_tag, post_form, sign_in, take_mails
 from tests.smtp_server import SmtpTestServer
 
@@ -458,8 +461,6 @@ def test_forged_or_tampered_tokens_are_refused_and_change_nothing(app, community
     reader = community["reader"]
     genuine = make_token(reader.id, "digest")
     with_other_key = genuine[:-4] + ("AAAA" if not genuine.endswith("AAAA") else "BBBB")
-    from itsdangerous import URLSafeSerializer
-
     other_salt = URLSafeSerializer(app.config["SECRET_KEY"], salt="other").dumps(
         {"u": reader.id, "l": "digest"}
     )
@@ -505,3 +506,22 @@ def test_windows_are_whole_utc_days_and_monday_weeks():
     )
     assert window_for("weekly", date(2026, 11, 22)) == weekly
     assert utcnow().tzinfo is not None
+
+
+def test_the_mailto_is_offered_only_when_a_mailbox_reads_it(tmp_path):
+
+    for app in app_with(tmp_path, SITE_URL=SITE, MAIL_UNSUBSCRIBE_ADDRESS="leave@example.org"):
+        reader = make_user("reader")
+        with app.test_request_context():
+            header = list_headers(reader.id, "digest")["List-Unsubscribe"]
+        assert header.startswith("<https://localhost/email/unsubscribe/")
+        assert ", <mailto:leave@example.org?subject=unsubscribe%20" in header
+    for bad in ("not an address", "a@b.org?cc=x@y.org"):
+        with pytest.raises(ConfigError, match="MAIL_UNSUBSCRIBE_ADDRESS"):
+            create_app(test_config(tmp_path / "bad", MAIL_UNSUBSCRIBE_ADDRESS=bad))
+    with pytest.raises(ConfigError, match="SMTP_TIMEOUT_SECONDS"):
+        create_app(test_config(tmp_path / "bad", SMTP_TIMEOUT_SECONDS="soon"))
+
+
+def test_robots_keep_crawlers_off_unsubscribe_links(app, client):
+    assert "Disallow: /email/" in client.get("/robots.txt").get_data(as_text=True)

@@ -105,6 +105,7 @@ bench: install service-deps
 	$(BIN)/python bench/pages.py
 	$(BIN)/python bench/moderation.py $(if $(BASELINE),--baseline $(BASELINE))
 	$(BIN)/python bench/screening.py
+	$(BIN)/python bench/digests.py
 	$(BIN)/python bench/search.py
 	$(BIN)/python bench/search_api.py
 	$(BIN)/python bench/load.py

@@ -51,6 +51,7 @@ def register_extensions(app: Flask) -> None:
     from app import models  # noqa: F401  (every table on the metadata before Alembic looks)
     from app.auth.sessions import load_user
     from app.extensions import csrf, db, limiter, login_manager
+    from app.mailings import replies  # noqa: F401  (reply emails go out after the commit)
     from app.posts import changes  # noqa: F401  (its flush hooks follow every post change)
 
     db.init_app(app)
@@ -75,6 +76,7 @@ def register_blueprints(app: Flask) -> None:
     from app.authors.views import bp as authors_bp
     from app.engagement.views import bp as engagement_bp
     from app.feeds.views import bp as feeds_bp
+    from app.mailings.views import bp as mailings_bp
     from app.main.views import bp as main_bp
     from app.moderation.views import bp as moderation_bp
     from app.posts.views import bp as posts_bp
@@ -92,6 +94,7 @@ def register_blueprints(app: Flask) -> None:
         feeds_bp,
         engagement_bp,
         answers_bp,
+        mailings_bp,
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

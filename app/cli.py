@@ -164,6 +164,9 @@ def register(app: Flask) -> None:
     app.cli.add_command(posts_cli)
     app.cli.add_command(content_cli)
     app.cli.add_command(backup_command)
+    from app.mailings.cli import digests_cli
+
+    app.cli.add_command(digests_cli)
     from app.schema import register as register_database_commands
 
     register_database_commands(app)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import tempfile
 from datetime import timedelta
@@ -53,6 +54,8 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
         "SMTP_USER": env.get("SMTP_USER", ""),
         "SMTP_PASSWORD": env.get("SMTP_PASSWORD", ""),
         "SMTP_STARTTLS": env.get("SMTP_STARTTLS", "on"),
+        "SMTP_TIMEOUT_SECONDS": env.get("SMTP_TIMEOUT_SECONDS", "10"),
+        "MAIL_UNSUBSCRIBE_ADDRESS": env.get("MAIL_UNSUBSCRIBE_ADDRESS", ""),
     }
     config.update(overrides)
 
@@ -82,6 +85,12 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
     )
     config["SMTP_PORT"] = validate_positive_int("SMTP_PORT", config["SMTP_PORT"])
     config["SMTP_STARTTLS"] = validate_switch("SMTP_STARTTLS", config["SMTP_STARTTLS"])
+    config["SMTP_TIMEOUT_SECONDS"] = validate_positive_int(
+        "SMTP_TIMEOUT_SECONDS", config["SMTP_TIMEOUT_SECONDS"]
+    )
+    config["MAIL_UNSUBSCRIBE_ADDRESS"] = validate_unsubscribe_address(
+        config["MAIL_UNSUBSCRIBE_ADDRESS"]
+    )
     for name in ("PORT", "TRUSTED_PUBLISH_THRESHOLD", "FLAG_HIDE_THRESHOLD"):
         config[name] = validate_positive_int(name, config[name])
     config["SITE_URL"] = validate_site_url(config["SITE_URL"])
@@ -107,6 +116,17 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
     config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
     config.setdefault("MAX_CONTENT_LENGTH", 1024 * 1024)
     return config
+
+
+def validate_unsubscribe_address(value: str) -> str:
+    """An optional mailbox that reads unsubscribe requests (the mailto in List-Unsubscribe)."""
+    value = (value or "").strip()
+    if value and not re.fullmatch(r"[^@\s<>?&]+@[^@\s<>?&]+\.[^@\s<>?&]+", value):
+        raise ConfigError(
+            f"MAIL_UNSUBSCRIBE_ADDRESS must be a bare address such as unsubscribe@example.org "
+            f"(or unset); got {value!r}."
+        )
+    return value
 
 
 def ensure_writable_folder(path: Path, label: str) -> None:

@@ -13,6 +13,8 @@ from app.models import (
     ArticleReference,
     Bookmark,
     Comment,
+    DigestDelivery,
+    EmailSettings,
     Flag,
     Follow,
     MemberCondition,
@@ -183,11 +185,34 @@ def export_member_data(user: User) -> dict:
         "found_helpful": list(
             db.session.scalars(select(Reaction.post_id).where(Reaction.user_id == user.id))
         ),
+        "email_settings": _email_settings(user),
+        "digests_sent": [
+            {
+                "period": d.period,
+                "from": _iso(d.window_start),
+                "to": _iso(d.window_end),
+                "state": d.state,
+                "posts": d.post_count,
+                "sent_at": _iso(d.sent_at),
+            }
+            for d in db.session.scalars(
+                select(DigestDelivery)
+                .where(DigestDelivery.user_id == user.id)
+                .order_by(DigestDelivery.id)
+            )
+        ],
         "following": [
             {"tag_id": f.tag_id, "author_id": f.author_id}
             for f in db.session.scalars(select(Follow).where(Follow.follower_id == user.id))
         ],
     }
+
+
+def _email_settings(user: User) -> dict:
+    from app.mailings.settings import settings_for
+
+    saved = settings_for(user.id)
+    return {"digest": saved.digest, "reply_emails": saved.reply_emails}
 
 
 def erase_account(user: User, *, keep_posts: bool) -> str:
@@ -209,6 +234,8 @@ def erase_account(user: User, *, keep_posts: bool) -> str:
         (ProfileChange, ProfileChange.user_id),
         (Follow, Follow.follower_id),
         (Follow, Follow.author_id),
+        (EmailSettings, EmailSettings.user_id),
+        (DigestDelivery, DigestDelivery.user_id),
     ):
         db.session.execute(delete(model).where(column == user.id))
     db.session.execute(update(Flag).where(Flag.reporter_id == user.id).values(note=""))

@@ -25,7 +25,7 @@ from app.models import Post, Tag, User, post_tags
 
 SITEMAP_NAMESPACE = "http://www.sitemaps.org/schemas/sitemap/0.9"
 POSTS_PER_SITEMAP = 10_000
-DISALLOWED_PATHS = ("/moderation/", "/auth/", "/me/", "/posts/new", "/search", "/api/")
+DISALLOWED_PATHS = ("/moderation/", "/auth/", "/me/", "/email/", "/posts/new", "/search", "/api/")
 # What makes a published post's page change for a reader (see metadata.modified_at).
 SHOWN_MOMENTS = (Post.published_at, Post.edited_at, Post.last_reviewed_at)
 

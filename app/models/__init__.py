@@ -2,6 +2,7 @@
 
 from app.models.engagement import Bookmark, Follow, MemberCondition, Reaction
 from app.models.insights import SearchMiss
+from app.models.mailing import DigestDelivery, EmailSettings
 from app.models.moderation import (
     AppendOnlyError,
     Flag,
@@ -25,6 +26,8 @@ __all__ = [
     "PendingRegistration",
     "Reaction",
     "Comment",
+    "DigestDelivery",
+    "EmailSettings",
     "Flag",
     "ModerationEvent",
     "Notification",

@@ -20,6 +20,9 @@ MODERATION_TARGETS = ("post", "comment", "user")
 PROFILE_CHANGE_STATES = ("pending", "approved", "rejected")
 OUTBOX_OPERATIONS = ("index", "remove")
 REFERENCE_KINDS = ("pmid", "doi", "url")
+DIGEST_PERIODS = ("daily", "weekly")
+DIGEST_CHOICES = ("off", *DIGEST_PERIODS)
+DELIVERY_STATES = ("sending", "sent", "uncertain", "failed")
 
 
 def in_list(column: str, values: tuple[str, ...]) -> str:

@@ -15,6 +15,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from app.db import utcnow
 from app.errors import DomainError
 from app.extensions import db
+from app.mailings import replies
 from app.models import Comment, Flag, ModerationEvent, Notification, Post, User
 from app.moderation import standing
 from app.moderation.states import PAST_PARTICIPLES, transition
@@ -134,6 +135,8 @@ def _after_transition(
         _close_flags(item, "upheld", actor)
     if role != "author" and action in ACTION_WORDS:
         notify_author(item, action)
+    if isinstance(item, Comment) and to_state == "published":
+        replies.reply_published(item, action)
 
 
 def _close_flags(item: Item, state: str, actor: User | None) -> None:

@@ -261,3 +261,28 @@ def posts_by_author_any_status(author: User) -> Select:
         .options(selectinload(Post.tags), selectinload(Post.author))
         .order_by(Post.updated_at.desc(), Post.id.desc())
     )
+
+
+def published_between(start, end) -> list:
+    """Rows (id, title, author_id, published_at) of the posts published in [start, end) and
+    public now, newest first: one statement for every reader of a digest."""
+    return list(
+        db.session.execute(
+            select(Post.id, Post.title, Post.author_id, Post.published_at)
+            .where(Post.is_public, Post.published_at >= start, Post.published_at < end)
+            .order_by(Post.published_at.desc(), Post.id.desc())
+        )
+    )
+
+
+def tags_of_published_between(start, end) -> list:
+    """Rows (post_id, tag_id) of the same posts, from the listing index (which holds a post's
+    tags only while it is public)."""
+    return list(
+        db.session.execute(
+            select(post_tags.c.post_id, post_tags.c.tag_id)
+            .join(Post, Post.id == post_tags.c.post_id)
+            .where(Post.is_public, Post.published_at >= start, Post.published_at < end)
+            .where(post_tags.c.published_at.is_not(None))
+        )
+    )

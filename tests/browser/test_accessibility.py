@@ -26,6 +26,7 @@ from app.auth.reset import token_digest
 from app.db import utcnow
 from app.demo.loader import seed_demo
 from app.extensions import db
+from app.mailings.unsubscribe import make_token
 from app.models import PendingRegistration, Post, User
 from app.posts.references import parse_references, replace_references
 from app.posts.services import create_post
@@ -118,6 +119,7 @@ def community_with_a_pending_post() -> dict[str, str]:
         "moderator": moderator.email,
         "member": member.email,
         "article": f"/posts/{article.id}/{article.slug}",
+        "unsubscribe": f"/email/unsubscribe/{make_token(member.id, 'digest')}",
     }
 
 
@@ -221,6 +223,8 @@ def test_pages_have_no_wcag_21_aa_violations(app, live_server, browser, scheme, 
         (None, joining),
         (member_state, "/posts/new"),
         (member_state, "/me/profile"),
+        (member_state, "/me/email"),
+        (None, people["unsubscribe"]),
         (member_state, "/authors/new_member"),
         (moderator_state, "/moderation/"),
         (moderator_state, "/moderation/search-insights"),

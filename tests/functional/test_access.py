@@ -35,6 +35,7 @@ PUBLIC = {
     "feeds.sitemap",
     "feeds.post_sitemap",
     "feeds.robots",
+    "mailings.unsubscribe_link",  # a signed token is the credential (test_email_digests.py)
 }
 SIGNED_IN = {
     "posts.new",
@@ -52,6 +53,7 @@ SIGNED_IN = {
     "auth.change_password",
     "account.export",
     "account.delete_account",
+    "mailings.settings",
 }
 MODERATORS = {
     "moderation.queue",
@@ -127,6 +129,7 @@ def requests_for(world):
         ("GET", "/me/handle", "signed_in"),
         ("GET", "/me/saved", "signed_in"),
         ("GET", "/me/feed", "signed_in"),
+        ("GET", "/me/email", "signed_in"),
         ("POST", f"/posts/{post.id}/bookmark", "signed_in"),
         ("POST", f"/posts/{post.id}/helpful", "not_owner"),
         ("POST", "/authors/pat/follow", "not_owner"),
@@ -211,6 +214,7 @@ def test_state_changing_routes_refuse_requests_without_csrf(client, world, signe
         "/posts/new",
         f"/posts/{post.id}/comments",
         "/tags/new",
+        "/me/email",
     ):
         response = client.post(url, data={"reason": "spam", "title": "x", "body": "y"})
         assert response.status_code == 400, url

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
+from app.experiences.facts import Facts
 from app.models import Post, Tag, User
 from app.posts.queries import Page
 
@@ -53,11 +54,14 @@ def post_json(post: Post) -> dict:
     }
 
 
-def post_detail_json(post: Post) -> dict:
-    """A post with its stored (sanitized) HTML; articles also say who reviewed them and when."""
+def post_detail_json(post: Post, facts: Facts | None = None) -> dict:
+    """A post with its stored (sanitized) HTML; articles also say who reviewed them and when,
+    and an experience with facts carries them (`facts`, only the ones given)."""
     article = post.kind == "article"
     reviewer = post.reviewed_by if article else None
+    extra = {"facts": facts.as_json()} if facts is not None and not facts.is_empty else {}
     return {
+        **extra,
         **post_json(post),
         "body_html": post.body_html,
         "reviewed_by": author_json(reviewer) if reviewer is not None else None,

@@ -1,6 +1,11 @@
 """Every model, imported here so Alembic and the app see one complete metadata."""
 
 from app.models.engagement import Bookmark, Follow, MemberCondition, Reaction
+from app.models.experiences import (
+    ExperienceFact,
+    ExperienceSideEffect,
+    experience_report_rows,
+)
 from app.models.insights import SearchMiss
 from app.models.moderation import (
     AppendOnlyError,
@@ -24,6 +29,8 @@ __all__ = [
     "PendingRegistration",
     "Reaction",
     "Comment",
+    "ExperienceFact",
+    "ExperienceSideEffect",
     "Flag",
     "ModerationEvent",
     "Notification",
@@ -37,5 +44,6 @@ __all__ = [
     "TagKindCount",
     "TagPairCount",
     "User",
+    "experience_report_rows",
     "post_tags",
 ]

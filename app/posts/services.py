@@ -10,6 +10,8 @@ from sqlalchemy import select
 
 from app.content import MARKUP_VERSION, render_markdown, slugify, summarize
 from app.db import utcnow
+from app.experiences.facts import Facts
+from app.experiences.services import save_facts
 from app.extensions import db
 from app.models import Comment, ModerationEvent, Post, Revision, Tag, User
 from app.models.enums import POST_KINDS
@@ -121,9 +123,17 @@ def recent_duplicate(author: User, title: str, body: str) -> Post | None:
 
 
 def create_post(
-    *, author: User, kind: str, title: str, body: str, tags: list[Tag], submit: bool
+    *,
+    author: User,
+    kind: str,
+    title: str,
+    body: str,
+    tags: list[Tag],
+    submit: bool,
+    facts: Facts | None = None,
 ) -> Post:
-    """A new post: kept as a draft, or submitted (published at once when trusted)."""
+    """A new post: kept as a draft, or submitted (published at once when trusted). Facts are
+    kept for an experience only."""
     gate.admit(author, "post")
     title, body = title.strip(), body.strip()
     check_post_input(author, kind, title, body)
@@ -143,6 +153,7 @@ def create_post(
     )
     db.session.add(post)
     db.session.flush()
+    save_facts(post, facts)
     if submit:
         submit_post(post, author)
     return post
@@ -156,9 +167,19 @@ def submit_post(post: Post, author: User) -> None:
 
 
 def update_post(
-    post: Post, *, editor: User, kind: str, title: str, body: str, tags: list[Tag], submit: bool
+    post: Post,
+    *,
+    editor: User,
+    kind: str,
+    title: str,
+    body: str,
+    tags: list[Tag],
+    submit: bool,
+    facts: Facts | None = None,
 ) -> Post:
-    """Edit by the author: keep a revision, re-render, and re-queue when it needs a look."""
+    """Edit by the author: keep a revision, re-render, and re-queue when it needs a look.
+    The facts replace the post's (none given, or a post that is no longer an experience,
+    leaves it none)."""
     gate.ensure_not_suspended(editor)
     if editor.id != post.author_id:
         raise ModerationError("Only the author can edit a post.", 403)
@@ -183,6 +204,7 @@ def update_post(
     post.markup_version = MARKUP_VERSION
     post.findings = json.dumps(rendered.findings)
     db.session.flush()
+    save_facts(post, facts)
     if post.is_public and gate.needs_review(editor, rendered.findings):
         service.apply(post, "resubmit", editor)
     elif submit and post.status in ("draft", "rejected"):

@@ -7,6 +7,8 @@ from sqlalchemy.orm import selectinload
 
 from app import ratelimits
 from app.answers.services import ordered_replies
+from app.experiences.facts import FactInputError
+from app.experiences.services import facts_of
 from app.extensions import db
 from app.models import Comment, Post, Revision, Tag
 from app.moderation.flags import flag
@@ -50,6 +52,7 @@ def show(post_id: int, slug: str | None = None):
     return render_template(
         "posts/show.html",
         post=post,
+        facts=facts_of(post.id) if post.kind == "experience" else None,
         comments=ordered_replies(post, visible_comments(post, current_user)),
         comment_form=CommentForm() if current_user.is_authenticated else None,
         flag_form=FlagForm() if current_user.is_authenticated else None,
@@ -79,6 +82,7 @@ def edit(post_id: int):
         )
     if request.method == "GET":
         form = PostForm(obj=post, tags=", ".join(tag.slug for tag in post.tags))
+        form.show_facts(facts_of(post.id))
         return render_post_form(form.for_author(current_user), post)
     return save_post_form(PostForm().for_author(current_user), post)
 
@@ -88,6 +92,7 @@ def save_post_form(form: PostForm, post: Post | None):
     title, body = form.title.data or "", form.body.data or ""
     try:
         tags = services.resolve_tags(form.tags.data or "")
+        facts = form.facts()
         if intent == "preview":
             services.check_post_input(current_user, form.kind.data, title.strip(), body.strip())
             preview = services.render_for(current_user, title, body)
@@ -104,6 +109,7 @@ def save_post_form(form: PostForm, post: Post | None):
                 body=body,
                 tags=tags,
                 submit=intent == "submit",
+                facts=facts,
             )
         else:
             services.update_post(
@@ -114,9 +120,14 @@ def save_post_form(form: PostForm, post: Post | None):
                 body=body,
                 tags=tags,
                 submit=intent == "submit",
+                facts=facts,
             )
     except PostInputError as error:
         add_form_error(form, error.field, str(error))
+        db.session.rollback()
+        return render_post_form(form, post), 400
+    except FactInputError as error:
+        add_form_error(form, f"fact_{error.field}", str(error))
         db.session.rollback()
         return render_post_form(form, post), 400
     db.session.commit()

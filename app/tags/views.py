@@ -5,6 +5,7 @@ from sqlalchemy import select
 
 from app.answers.services import ANSWERED_CHOICES, answered_filter
 from app.auth.access import moderator_required
+from app.experiences.reports import MIN_MEMBERS, tag_report
 from app.extensions import db
 from app.models import Tag
 from app.models.enums import TAG_KINDS
@@ -56,6 +57,8 @@ def show(slug: str):
         sorts=queries.SORTS,
         related_tags=queries.related_tags(tag, RELATED_TAG_COUNT),
         sections=sections,
+        reports=tag_report(tag) if overview else None,
+        min_members=MIN_MEMBERS,
     )
 
 

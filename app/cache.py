@@ -169,7 +169,13 @@ def _forget_changes(session: Session) -> None:
 
 
 def content_version() -> int:
-    return db.session.scalar(select(SiteState.content_version).where(SiteState.id == 1)) or 0
+    return db.session.scalar(select(content_version_column())) or 0
+
+
+def content_version_column():
+    """The content version as a column, to read it in the same statement as something else."""
+    version = select(SiteState.content_version).where(SiteState.id == 1).scalar_subquery()
+    return func.coalesce(version, 0)
 
 
 def version_query(engagement_kind: str | None) -> Select:

@@ -94,6 +94,7 @@ FACTS = {
     "type": "object",
     "additionalProperties": False,
     "description": "What an experience reports in short, only the facts its author gave.",
+    "required": [],
     "properties": {
         **{name: one_of(values) for name, values in vocabulary.VOCABULARIES.items()},
         "side_effects": {

@@ -123,10 +123,12 @@ def current_version() -> int:
     return int(read[0]) if read else content_version()
 
 
-def tag_report(tag: Tag) -> Report:
-    """The tag's figures, counted again once anything public changed."""
+def tag_report(tag: Tag, version: int | None = None) -> Report:
+    """The tag's figures, counted again once anything public changed (`version`: the content
+    version when the caller read it already, in the same statement as the tag)."""
     cache: ReportCache = current_app.extensions.setdefault(EXTENSION_KEY, ReportCache())
-    version = current_version()
+    if version is None:
+        version = current_version()
     report = cache.get(tag.id, version)
     if report is None:
         report = count_figures(tag.id)

@@ -233,6 +233,7 @@ def build(database: Path, posts: int) -> None:
                             "value": value,
                             "author_id": author,
                             "post_id": post_id,
+                            "listed": published is not None,
                         }
                         for tag_id in tag_ids
                         for facet, value in fact.reported()
@@ -314,9 +315,7 @@ def bump_version(app) -> None:
     from app.models import SiteState
 
     with app.app_context():
-        db.session.execute(
-            update(SiteState).values(content_version=SiteState.content_version + 1)
-        )
+        db.session.execute(update(SiteState).values(content_version=SiteState.content_version + 1))
         db.session.commit()
 
 
@@ -341,9 +340,9 @@ def measure(app, paths: list[str], runs: int) -> dict[tuple[str, str], list[floa
     for _ in range(runs):
         for path in paths:
             for variant in variants:
-                tag_views.tag_report = (lambda tag, version=None: None) if (
-                    variant == "baseline"
-                ) else with_box
+                tag_views.tag_report = (
+                    (lambda tag, version=None: None) if (variant == "baseline") else with_box
+                )
                 if variant == "after a change":
                     bump_version(app)
                 elif variant == "steady":

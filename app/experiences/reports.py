@@ -4,12 +4,13 @@ A figure is the number of DISTINCT members whose public experiences in the tag r
 value (a change of medication, a side effect, an outcome). It is shown only when at least
 `MIN_MEMBERS` members stand behind it, so no figure points at a few people. Figures are
 counted from the rows at read time, never kept as counters: a post counts while the listing
-index lists it in the tag (`post_tags.published_at`, which app.posts.listing_index keeps from
-the public rule in the transaction of every change), and an erased member's facts are deleted
+index lists it in the tag (`experience_report_rows.listed`, the copy of
+`post_tags.published_at` that app.posts.listing_index keeps from the public rule in the
+transaction of every change), and an erased member's facts are deleted
 (app.experiences.services.erase_member_facts), so they leave every figure at once.
 
-Counting is one GROUP BY over the primary key of `experience_report_rows`, (tag, facet, value,
-author, post), which holds only the experiences that carry facts. The figures of a tag are
+Counting is one GROUP BY over one index of `experience_report_rows`, (tag, listed, facet,
+value, author), which holds only the experiences that carry facts. The figures of a tag are
 kept per process while the page cache's content version (app.cache) is unchanged: every
 publish, hide, removal, edit of facts and erasure bumps it, so the next request counts again.
 """
@@ -21,12 +22,12 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 
 from flask import current_app, g
-from sqlalchemy import Select, and_, bindparam, func, select
+from sqlalchemy import Select, bindparam, func, select, true
 
 from app.cache import content_version
 from app.experiences.facts import OUTCOMES, SIDE_EFFECTS, change_label
 from app.extensions import db
-from app.models import Tag, experience_report_rows, post_tags
+from app.models import Tag, experience_report_rows
 
 MIN_MEMBERS = 5
 MAX_CACHED_TAGS = 500
@@ -68,11 +69,7 @@ def _figures_query() -> Select:
     members = func.count(rows.author_id.distinct())
     return (
         select(rows.facet, rows.value, members)
-        .join(
-            post_tags,
-            and_(post_tags.c.post_id == rows.post_id, post_tags.c.tag_id == rows.tag_id),
-        )
-        .where(rows.tag_id == bindparam("tag_id"), post_tags.c.published_at.is_not(None))
+        .where(rows.tag_id == bindparam("tag_id"), rows.listed == true())
         .group_by(rows.facet, rows.value)
         .having(members >= MIN_MEMBERS)
     )

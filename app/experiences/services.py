@@ -66,21 +66,21 @@ def save_facts(post: Post, facts: Facts | None) -> None:
 
 
 def rebuild_report_rows(post_id: int, facts: Facts) -> None:
-    """One row per tag of the post and value it reports."""
+    """One row per tag of the post and value it reports, listed as the listing index lists
+    the post in that tag."""
     db.session.execute(
         delete(experience_report_rows).where(experience_report_rows.c.post_id == post_id)
     )
     author_id = db.session.scalar(select(Post.author_id).where(Post.id == post_id))
-    tag_ids = db.session.scalars(select(post_tags.c.tag_id).where(post_tags.c.post_id == post_id))
+    tagged = db.session.execute(
+        select(post_tags.c.tag_id, post_tags.c.published_at.is_not(None)).where(
+            post_tags.c.post_id == post_id
+        )
+    )
     rows = [
-        {
-            "tag_id": tag_id,
-            "facet": facet,
-            "value": value,
-            "author_id": author_id,
-            "post_id": post_id,
-        }
-        for tag_id in sorted(tag_ids)
+        {"post_id": post_id, "tag_id": tag_id, "facet": facet, "value": value}
+        | {"author_id": author_id, "listed": bool(listed)}
+        for tag_id, listed in sorted(tagged)
         for facet, value in facts.reported()
     ]
     if rows:

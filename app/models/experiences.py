@@ -1,15 +1,17 @@
 """An experience's optional structured facts, and the rows each tag's report is counted from.
 
 `ExperienceFact` (one row per post) and `ExperienceSideEffect` are the member's own data.
-`experience_report_rows` is derived from them: one row per (tag, reported value, post), kept
+`experience_report_rows` is derived from them: one row per (post, tag, reported value), kept
 by app.experiences.services whenever a post's facts or tags are saved. Its foreign key to
-`post_tags` deletes a row with the tag it was counted under, and whether it counts is decided
-at read time through the listing index (`post_tags.published_at`), never stored here.
+`post_tags` deletes a row with the tag it was counted under, and its `listed` is the listing
+index's copy of whether the post is listed in that tag (app.posts.listing_index). No figure is
+stored: they are counted from these rows when read.
 """
 
 from __future__ import annotations
 
 from sqlalchemy import (
+    Boolean,
     CheckConstraint,
     Column,
     ForeignKey,
@@ -19,6 +21,7 @@ from sqlalchemy import (
     PrimaryKeyConstraint,
     String,
     Table,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -78,21 +81,28 @@ class ExperienceSideEffect(Base):
 experience_report_rows = Table(
     "experience_report_rows",
     Base.metadata,
+    Column("post_id", Integer, nullable=False),
     Column("tag_id", Integer, nullable=False),
     Column("facet", String(16), nullable=False),
     Column("value", String(80), nullable=False),
     Column("author_id", Integer, nullable=False),
-    Column(
-        "post_id",
-        ForeignKey("experience_facts.post_id", ondelete="CASCADE"),
-        nullable=False,
-    ),
-    # one tag's report reads this key in order: facet, value, then the distinct authors
-    PrimaryKeyConstraint("tag_id", "facet", "value", "author_id", "post_id"),
+    # Whether the listing index lists the post in this tag (post_tags.published_at is set):
+    # a copy app.posts.listing_index keeps in the same transaction as every change.
+    Column("listed", Boolean, nullable=False, default=False, server_default=false()),
+    PrimaryKeyConstraint("post_id", "tag_id", "facet", "value"),
+    ForeignKeyConstraint(["post_id"], ["experience_facts.post_id"], ondelete="CASCADE"),
     ForeignKeyConstraint(
         ["post_id", "tag_id"], ["post_tags.post_id", "post_tags.tag_id"], ondelete="CASCADE"
     ),
     CheckConstraint(in_list("facet", REPORTED_FACETS), name="facet"),
-    # what the cascades from a post's facts and tags look up
-    Index("ix_experience_report_rows_post_id", "post_id", "tag_id"),
+    # one tag's report reads this index alone, in order: the listed rows of each value, then
+    # their distinct authors
+    Index(
+        "ix_experience_report_rows_tag_id_listed",
+        "tag_id",
+        "listed",
+        "facet",
+        "value",
+        "author_id",
+    ),
 )

@@ -8,7 +8,8 @@ experience_facts (one row per experience post: medication, change, switched_to, 
 duration, outcome, each from its vocabulary in app/experiences/facts.py or NULL) and
 experience_side_effects (one row per side effect) hold what members give; they start empty.
 experience_report_rows is derived from them (one row per tag of the post and reported value),
-deleted with the post's facts or with the post_tags row it was counted under. The vocabularies
+deleted with the post's facts or with the post_tags row it was counted under; `listed` is the
+listing index's copy of whether the post is listed in that tag. The vocabularies
 are copied here as they are today, so this revision builds the same CHECKs whatever the
 module says later. The downgrade drops the three tables, and with them every fact.
 """
@@ -117,12 +118,15 @@ def upgrade():
     )
     op.create_table(
         "experience_report_rows",
+        sa.Column("post_id", sa.Integer(), nullable=False),
         sa.Column("tag_id", sa.Integer(), nullable=False),
         sa.Column("facet", sa.String(length=16), nullable=False),
         sa.Column("value", sa.String(length=80), nullable=False),
         sa.Column("author_id", sa.Integer(), nullable=False),
-        sa.Column("post_id", sa.Integer(), nullable=False),
-        sa.CheckConstraint(in_list("facet", REPORTED_FACETS), name=op.f("ck_experience_report_rows_facet")),
+        sa.Column("listed", sa.Boolean(), server_default=sa.false(), nullable=False),
+        sa.CheckConstraint(
+            in_list("facet", REPORTED_FACETS), name=op.f("ck_experience_report_rows_facet")
+        ),
         sa.ForeignKeyConstraint(
             ["post_id"],
             ["experience_facts.post_id"],
@@ -136,19 +140,19 @@ def upgrade():
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint(
-            "tag_id", "facet", "value", "author_id", "post_id", name=op.f("pk_experience_report_rows")
+            "post_id", "tag_id", "facet", "value", name=op.f("pk_experience_report_rows")
         ),
     )
     op.create_index(
-        "ix_experience_report_rows_post_id",
+        "ix_experience_report_rows_tag_id_listed",
         "experience_report_rows",
-        ["post_id", "tag_id"],
+        ["tag_id", "listed", "facet", "value", "author_id"],
         unique=False,
     )
 
 
 def downgrade():
-    op.drop_index("ix_experience_report_rows_post_id", table_name="experience_report_rows")
+    op.drop_index("ix_experience_report_rows_tag_id_listed", table_name="experience_report_rows")
     op.drop_table("experience_report_rows")
     op.drop_table("experience_side_effects")
     op.drop_index(op.f("ix_experience_facts_author_id"), table_name="experience_facts")

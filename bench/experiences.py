@@ -1,6 +1,6 @@
 """What the "What members report" box costs a tag page (issue 21).
 
-Run: `.venv/bin/python bench/experiences.py [--posts 100000] [--runs 60]`.
+Run: `.venv/bin/python bench/experiences.py [--posts 100000] [--runs 60] [--clock cpu|wall]`.
 
 Builds a SQLite site of N posts (half experiences, a fifth of those with structured facts,
 5,000 members, 12 tags of very different sizes) with bulk inserts, and keeps the database
@@ -8,13 +8,18 @@ file under the system's temporary folder, keyed by a hash of the schema and the 
 shape, so the next run starts at once. Then renders tag pages through the Flask test client
 with the page cache off (the server's own time, no network), taking turns per run:
 
-- baseline: the tag page without the box (the box's figures switched off in this process);
-- steady: the page with the box, its figures kept at the current content version;
-- after a change: the page with the box, the content version bumped before each render, so
-  every render counts the figures again (the first render after a publish, hide or erasure).
+- no box: the tag page without the box (its figures switched off in this process);
+- box: the page with the box, its figures kept at the current content version;
+- "changed": the same two with the content version bumped before each render, so every
+  render with the box counts the figures again (the first render after a publish, hide or
+  erasure).
 
 Each is timed for the largest tag and a middle-sized one, and compared with the baseline of
 the same tag in the same run. The target: with the box, within 1.2x of the baseline.
+A change (here a bump of the content version, as every publish, hide or erasure does) costs
+every page something of its own on SQLite, which drops its page cache when another connection
+writes, so the box's first render after a change is compared with the page without the box
+after the same change.
 """
 
 from __future__ import annotations
@@ -68,7 +73,8 @@ def schema_hash(posts: int) -> str:
     ddl = []
     for table in Base.metadata.sorted_tables:
         ddl.append(str(CreateTable(table).compile(dialect=dialect)))
-        ddl += [str(CreateIndex(index).compile(dialect=dialect)) for index in table.indexes]
+        indexes = sorted(table.indexes, key=lambda index: index.name or "")
+        ddl += [str(CreateIndex(index).compile(dialect=dialect)) for index in indexes]
     shape = f"{DATASET_VERSION}|{posts}|{MEMBERS}|{TAG_SLUGS}|{KINDS}|{FACT_SHARE}|{SEED}"
     return hashlib.sha256("\n".join([*ddl, shape]).encode()).hexdigest()[:16]
 
@@ -319,34 +325,50 @@ def bump_version(app) -> None:
         db.session.commit()
 
 
+CLOCKS = {"cpu": time.process_time, "wall": time.perf_counter}
+clock = CLOCKS["cpu"]
+
+
 def timed_get(client, path: str) -> float:
-    started = time.perf_counter()
+    started = clock()
     response = client.get(path)
-    elapsed = time.perf_counter() - started
+    elapsed = clock() - started
     assert response.status_code == 200, (path, response.status_code)
     return elapsed * 1000
 
 
+VARIANTS = {
+    # name: (with the box, after a change, the baseline it is compared with)
+    "no box": (False, False, "no box"),
+    "no box, changed": (False, True, "no box, changed"),
+    "box": (True, False, "no box"),
+    "box, changed": (True, True, "no box, changed"),
+}
+
+
 def measure(app, paths: list[str], runs: int) -> dict[tuple[str, str], list[float]]:
+    """Each variant's render of each page, in turns; every timed render follows an untimed
+    one of the same variant, and a change (a content version bump, which also makes SQLite
+    drop its page cache) when the variant says so."""
     import app.tags.views as tag_views
 
     with_box = tag_views.tag_report
+
+    def without_box(tag, version=None):
+        return None
+
     client = app.test_client()
-    variants = ("baseline", "steady", "after a change")
-    times: dict[tuple[str, str], list[float]] = {(p, v): [] for p in paths for v in variants}
+    times: dict[tuple[str, str], list[float]] = {(p, v): [] for p in paths for v in VARIANTS}
     for path in paths:  # warm up: templates compiled, statements cached, pages read once
         for _ in range(5):
             client.get(path)
     for _ in range(runs):
         for path in paths:
-            for variant in variants:
-                tag_views.tag_report = (
-                    (lambda tag, version=None: None) if (variant == "baseline") else with_box
-                )
-                if variant == "after a change":
+            for variant, (box, changed, _baseline) in VARIANTS.items():
+                tag_views.tag_report = with_box if box else without_box
+                client.get(path)
+                if changed:
                     bump_version(app)
-                elif variant == "steady":
-                    client.get(path)  # the figures at the current version, kept
                 times[(path, variant)].append(timed_get(client, path))
     tag_views.tag_report = with_box
     return times
@@ -375,31 +397,45 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--posts", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=60)
+    parser.add_argument(
+        "--clock",
+        choices=sorted(CLOCKS),
+        default="cpu",
+        help="the process's CPU time (default: steady on a shared machine; the database is "
+        "SQLite, in this process) or the wall clock",
+    )
     args = parser.parse_args()
+    global clock
+    clock = CLOCKS[args.clock]
     os.environ.pop("DATABASE_URL", None)
     database = prepared(args.posts)
     app = make_app(database)
     paths = ["/tags/azathioprine", f"/tags/{middle_tag(app)}"]
     times = measure(app, paths, args.runs)
     print()
-    print(f"{args.posts:,} posts, {args.runs} runs each, median server time (Flask test client)")
-    header = f"{'page':<28} {'posts':>7} {'fact rows':>9} {'variant':<16} {'ms':>7} {'ratio':>6}"
+    print(
+        f"{args.posts:,} posts, {args.runs} runs each, median {args.clock} time of a request "
+        "(Flask test client, page cache off)"
+    )
+    header = (
+        f"{'page':<22} {'posts':>7} {'fact rows':>9} {'variant':<16} {'ms':>7} "
+        f"{'vs':<16} {'ratio':>6}"
+    )
     print(header)
     print("-" * len(header))
     failed = False
     for path in paths:
         posts, rows = report_size(app, path.rsplit("/", 1)[1])
-        baseline = statistics.median(times[(path, "baseline")])
-        for variant in ("baseline", "steady", "after a change"):
+        for variant, (_box, _changed, baseline) in VARIANTS.items():
             median = statistics.median(times[(path, variant)])
-            ratio = median / baseline
-            mark = "" if variant == "baseline" or ratio <= TARGET_RATIO else "  over target"
+            ratio = median / statistics.median(times[(path, baseline)])
+            mark = "  over target" if ratio > TARGET_RATIO else ""
             failed |= bool(mark)
             print(
-                f"{path:<28} {posts:>7,} {rows:>9,} {variant:<16} {median:>7.2f} "
-                f"{ratio:>5.2f}x{mark}"
+                f"{path:<22} {posts:>7,} {rows:>9,} {variant:<16} {median:>7.2f} "
+                f"{baseline:<16} {ratio:>5.2f}x{mark}"
             )
-    print(f"\ntarget: with the box within {TARGET_RATIO}x of the baseline")
+    print(f"\ntarget: the page with the box within {TARGET_RATIO}x of the page without it")
     return 1 if failed else 0
 
 

@@ -402,3 +402,13 @@ def test_report_rows_go_with_the_post(app, users, aza):
             | {"author_id": users["patient"].id, "post_id": other.id},
         )
     db.session.rollback()
+
+
+def test_a_member_exports_their_facts_and_no_one_elses(client, users, aza):
+    mine = experience(users["patient"], aza)
+    experience(users["other_patient"], aza, Facts(medication="tacrolimus", outcome="worse"))
+    sign_in(client, users["patient"].email)
+    exported = client.get("/me/export").get_json()
+    (post,) = exported["posts"]
+    assert post["id"] == mine.id and post["facts"] == SWITCH_FACTS.as_json()
+    assert "tacrolimus" not in text(client.get("/me/export"))

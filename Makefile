@@ -110,6 +110,7 @@ bench: install service-deps
 	$(BIN)/python bench/search_api.py
 	$(BIN)/python bench/load.py
 	$(BIN)/python bench/deployment.py
+	$(BIN)/python bench/experiences.py
 
 clean:
 	rm -rf $(VENV) $(LOCK_VENV) .pytest_cache .ruff_cache

@@ -50,10 +50,21 @@ from werkzeug.http import http_date, is_resource_modified, quote_etag
 from werkzeug.wsgi import get_host
 
 from app.extensions import db
-from app.models import Comment, Follow, MemberCondition, Post, SiteState, Tag, User
+from app.models import (
+    Comment,
+    ExperienceFact,
+    ExperienceSideEffect,
+    Follow,
+    MemberCondition,
+    Post,
+    SiteState,
+    Tag,
+    User,
+)
 
 # Posts are app.posts.changes' to judge: it knows a helpful count from a change a reader sees.
-PUBLIC_MODELS = (Comment, Tag, User, MemberCondition)
+# An experience's facts show on its page and in its tags' reports.
+PUBLIC_MODELS = (Comment, Tag, User, MemberCondition, ExperienceFact, ExperienceSideEffect)
 PAGE_ENDPOINTS = frozenset(
     {"main.home", "tags.index", "tags.show", "posts.show", "authors.show"}
     | {"feeds.latest", "feeds.tag", "feeds.author", "feeds.sitemap", "feeds.post_sitemap"}
@@ -61,6 +72,7 @@ PAGE_ENDPOINTS = frozenset(
 )
 API_ENDPOINTS = frozenset(
     {"api.list_posts", "api.show_post", "api.list_tags", "api.show_tag", "api.show_author"}
+    | {"api.tag_reports"}
 )
 CACHEABLE_ENDPOINTS = PAGE_ENDPOINTS | API_ENDPOINTS
 ENGAGEMENT_LAG_SECONDS = 60
@@ -165,7 +177,13 @@ def _forget_changes(session: Session) -> None:
 
 
 def content_version() -> int:
-    return db.session.scalar(select(SiteState.content_version).where(SiteState.id == 1)) or 0
+    return db.session.scalar(select(content_version_column())) or 0
+
+
+def content_version_column():
+    """The content version as a column, to read it in the same statement as something else."""
+    version = select(SiteState.content_version).where(SiteState.id == 1).scalar_subquery()
+    return func.coalesce(version, 0)
 
 
 def version_query(engagement_kind: str | None) -> Select:

@@ -8,6 +8,7 @@ from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import selectinload
 
 from app.auth.sessions import end_all_sessions
+from app.experiences.services import erase_member_facts, facts_by_post
 from app.extensions import db
 from app.models import (
     ArticleReference,
@@ -59,6 +60,7 @@ def export_member_data(user: User) -> dict:
         select(Comment).where(Comment.author_id == user.id).order_by(Comment.id)
     ).all()
     comment_ids = [comment.id for comment in comments]
+    facts = facts_by_post(post_ids)
     return {
         "profile": {
             "username": user.username,
@@ -114,6 +116,7 @@ def export_member_data(user: User) -> dict:
                     {"kind": ref.kind, "value": ref.value, "label": ref.label}
                     for ref in references_by_post.get(post.id, [])
                 ],
+                "facts": facts[post.id].as_json() if post.id in facts else None,
             }
             for post in posts
         ],
@@ -219,6 +222,7 @@ def erase_account(user: User, *, keep_posts: bool) -> str:
     """Erase the member's identity; their writing is erased too or kept under a new
     anonymous handle. Returns the handle the account now has."""
     posts = list(db.session.scalars(select(Post).where(Post.author_id == user.id)))
+    erase_member_facts(user.id)  # kept posts or not, the member leaves every figure
     if not keep_posts:
         for item in [
             *posts,

@@ -10,6 +10,8 @@ from functools import cache
 
 from app.api.params import DEFAULT_PER_PAGE, MAX_ID, MAX_PAGE, MAX_PER_PAGE
 from app.auth.services import USERNAME_PATTERN
+from app.experiences import facts as vocabulary
+from app.experiences.reports import MIN_MEMBERS
 from app.models.enums import POST_KINDS, REFERENCE_KINDS, ROLES, TAG_KINDS
 from app.posts.references import MAX_REFERENCES
 from app.search import MAX_QUERY_LENGTH, SORTS
@@ -104,6 +106,54 @@ REFERENCE = closed(
     },
     "One numbered source of an article.",
 )
+
+
+def one_of(values) -> dict:
+    return {"type": "string", "enum": list(values)}
+
+
+FACTS = {
+    "type": "object",
+    "additionalProperties": False,
+    "description": "What an experience reports in short, only the facts its author gave.",
+    "required": [],
+    "properties": {
+        **{name: one_of(values) for name, values in vocabulary.VOCABULARIES.items()},
+        "side_effects": {
+            "type": "array",
+            "items": one_of(vocabulary.SIDE_EFFECTS),
+            "uniqueItems": True,
+            "minItems": 1,
+        },
+    },
+}
+FIGURE = closed(
+    {
+        "value": STRING,
+        "label": STRING,
+        "members": {
+            "type": "integer",
+            "minimum": MIN_MEMBERS,
+            "description": "Distinct members whose published experiences report it.",
+        },
+    },
+    "One figure: never below min_members, and never naming a member.",
+)
+TAG_REPORTS = closed(
+    {
+        "tag": SLUG,
+        "min_members": {"type": "integer", "const": MIN_MEMBERS},
+        "changes": {
+            "type": "array",
+            "items": ref("ReportFigure"),
+            "description": "Started, stopped or switched medication; value is "
+            "'started:<medication>', 'stopped:<medication>' or 'switched:<from>:<to>'.",
+        },
+        "side_effects": {"type": "array", "items": ref("ReportFigure")},
+        "outcomes": {"type": "array", "items": ref("ReportFigure")},
+    },
+    "What members report in a tag, most members first.",
+)
 POST_DETAIL = closed(
     {
         **POST_PROPERTIES,
@@ -128,7 +178,8 @@ POST_DETAIL = closed(
             "date its author chose, or 12 months after its last review or publication; null "
             "for other posts.",
         },
-    }
+    },
+    optional={"facts": ref("ExperienceFacts")},
 )
 TAG_PROPERTIES = {
     "slug": STRING,
@@ -385,6 +436,14 @@ PATHS = {
         [path_param("slug", SLUG, "Tag slug.", "azathioprine")],
         conditional({"200": ok(ref("TagDetail"), "The tag."), "404": response_ref("NotFound")}),
     ),
+    "/api/v1/tags/{slug}/reports": operation(
+        "getTagReports",
+        "What members report in a tag: figures behind which at least min_members members stand",
+        [path_param("slug", SLUG, "Tag slug.", "azathioprine")],
+        conditional(
+            {"200": ok(ref("TagReports"), "The figures."), "404": response_ref("NotFound")}
+        ),
+    ),
     "/api/v1/authors/{username}": operation(
         "getAuthor",
         "An author's public profile",
@@ -477,6 +536,9 @@ def openapi_document() -> dict:
                 "Tag": closed(TAG_PROPERTIES),
                 "TagDetail": TAG_DETAIL,
                 "TagList": page_of("Tag"),
+                "TagReports": TAG_REPORTS,
+                "ReportFigure": FIGURE,
+                "ExperienceFacts": FACTS,
                 "SearchHit": SEARCH_HIT,
                 "SearchResults": SEARCH_RESULTS,
                 "Error": ERROR,

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from datetime import datetime
 
+from app.experiences.facts import Facts
 from app.models import ArticleReference, Post, Tag, User
 from app.posts.queries import Page
 
@@ -62,13 +63,18 @@ def reference_json(reference: ArticleReference) -> dict:
     }
 
 
-def post_detail_json(post: Post, references: Iterable[ArticleReference] = ()) -> dict:
+def post_detail_json(
+    post: Post, references: Iterable[ArticleReference] = (), facts: Facts | None = None
+) -> dict:
     """A post with its stored (sanitized) HTML; articles also say who reviewed them and when,
-    their references and when the next review is due."""
+    their references and when the next review is due; an experience with facts carries them
+    (`facts`, only the ones given)."""
     article = post.kind == "article"
     reviewer = post.reviewed_by if article else None
     due = post.review_due if article else None
+    extra = {"facts": facts.as_json()} if facts is not None and not facts.is_empty else {}
     return {
+        **extra,
         **post_json(post),
         "body_html": post.body_html,
         "reviewed_by": author_json(reviewer) if reviewer is not None else None,

@@ -20,6 +20,8 @@ from app.api.presenters import (
     tag_json,
 )
 from app.db import inline_key
+from app.experiences.reports import tag_report
+from app.experiences.services import facts_of
 from app.models import Post, Tag
 from app.models.enums import POST_KINDS, TAG_KINDS
 from app.posts.queries import (
@@ -90,7 +92,8 @@ def show_post(post_id: str):
     post = viewable_post(number, None) if number is not None else None
     if post is None:
         abort(404, description="There is no published post with that id.")
-    return jsonify(post_detail_json(post, load_references(post)))
+    facts = facts_of(post.id) if post.kind == "experience" else None
+    return jsonify(post_detail_json(post, load_references(post), facts))
 
 
 @bp.get("/tags")
@@ -113,6 +116,14 @@ def show_tag(slug: str):
     if tag is None:
         abort(404, description=f"There is no tag {slug!r}.")
     return jsonify(tag_detail_json(tag, published_count_in_tag(tag)))
+
+
+@bp.get("/tags/<slug>/reports")
+def tag_reports(slug: str):
+    tag = params.find_tag(slug)
+    if tag is None:
+        abort(404, description=f"There is no tag {slug!r}.")
+    return jsonify(tag_report(tag).as_json(tag))
 
 
 @bp.get("/authors/<username>")

@@ -1,6 +1,11 @@
 """Every model, imported here so Alembic and the app see one complete metadata."""
 
 from app.models.engagement import Bookmark, Follow, MemberCondition, Reaction
+from app.models.experiences import (
+    ExperienceFact,
+    ExperienceSideEffect,
+    experience_report_rows,
+)
 from app.models.insights import SearchMiss
 from app.models.mailing import DigestDelivery, EmailSettings
 from app.models.moderation import (
@@ -28,6 +33,8 @@ __all__ = [
     "Comment",
     "DigestDelivery",
     "EmailSettings",
+    "ExperienceFact",
+    "ExperienceSideEffect",
     "Flag",
     "ModerationEvent",
     "Notification",
@@ -41,5 +48,6 @@ __all__ = [
     "TagKindCount",
     "TagPairCount",
     "User",
+    "experience_report_rows",
     "post_tags",
 ]

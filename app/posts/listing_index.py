@@ -1,10 +1,12 @@
 """The listing index: which published posts each tag lists, and how many each tag and author
 has, kept in the same transaction as every change to a post.
 
-Four denormalized facts, all derived from the one visibility rule (app.models.visibility):
+Five denormalized facts, all derived from the one visibility rule (app.models.visibility):
 - `post_tags.published_at` and `.helpful_count`: the post's publication time and helpful count
   while it is public (else NULL and 0), so a tag's listings (newest or most helpful first), its
   previous/next and related posts read one index in order;
+- `experience_report_rows.listed`: the same for an experience's facts, so a tag's "What
+  members report" figures (app.experiences.reports) count from one index;
 - `tag_kind_counts`: public posts per tag and kind (tag page totals, counts on every page);
 - `tag_pair_counts`: public posts carrying both of two tags (a tag page's related tags);
 - `users.published_post_count`: an author's public posts (profile, feeds, API).
@@ -25,7 +27,14 @@ from sqlalchemy import Connection, Table, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app.db import UTCDateTime
-from app.models import Post, TagKindCount, TagPairCount, User, post_tags
+from app.models import (
+    Post,
+    TagKindCount,
+    TagPairCount,
+    User,
+    experience_report_rows,
+    post_tags,
+)
 
 
 @dataclass(frozen=True)
@@ -102,6 +111,13 @@ def apply_changes(connection: Connection, before: Footprints, after: Footprints)
                 helpful_count=bindparam("helpful"),
             ),
             listed,
+        )
+        reported = experience_report_rows.c
+        connection.execute(
+            update(experience_report_rows)
+            .where(reported.post_id == bindparam("post"), reported.listed != bindparam("shown"))
+            .values(listed=bindparam("shown")),
+            [{"post": row["post"], "shown": row["when"] is not None} for row in listed],
         )
     add_author_counts(connection, author_deltas)
     add_counts(connection, TagKindCount.__table__, ("tag_id", "kind"), kind_deltas)

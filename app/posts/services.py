@@ -10,6 +10,8 @@ from sqlalchemy import select
 
 from app.content import MARKUP_VERSION, render_markdown, slugify, summarize
 from app.db import utcnow
+from app.experiences.facts import Facts
+from app.experiences.services import save_facts
 from app.extensions import db
 from app.models import Comment, ModerationEvent, Post, Revision, Tag, User
 from app.models.enums import POST_KINDS
@@ -170,9 +172,11 @@ def create_post(
     submit: bool,
     references: str = "",
     review_due: str = "",
+    facts: Facts | None = None,
 ) -> Post:
     """A new post: kept as a draft, or submitted (published at once when trusted). An article
-    may list references and choose its first review date (app.posts.references)."""
+    may list references and choose its first review date (app.posts.references); facts are
+    kept for an experience only."""
     gate.admit(author, "post")
     title, body = title.strip(), body.strip()
     check_post_input(author, kind, title, body)
@@ -195,6 +199,7 @@ def create_post(
     db.session.add(post)
     db.session.flush()
     replace_references(post, extras.references)
+    save_facts(post, facts)
     if submit:
         submit_post(post, author)
     return post
@@ -218,8 +223,11 @@ def update_post(
     submit: bool,
     references: str = "",
     review_due: str = "",
+    facts: Facts | None = None,
 ) -> Post:
-    """Edit by the author: keep a revision, re-render, and re-queue when it needs a look."""
+    """Edit by the author: keep a revision, re-render, and re-queue when it needs a look.
+    The facts replace the post's (none given, or a post that is no longer an experience,
+    leaves it none)."""
     gate.ensure_not_suspended(editor)
     if editor.id != post.author_id:
         raise ModerationError("Only the author can edit a post.", 403)
@@ -250,6 +258,7 @@ def update_post(
         if post.published_at is not None:
             post.edited_at = post.updated_at
     db.session.flush()
+    save_facts(post, facts)
     if post.is_public and gate.needs_review(editor, rendered.findings):
         service.apply(post, "resubmit", editor)
     elif submit and post.status in ("draft", "rejected"):

@@ -8,6 +8,8 @@ from sqlalchemy.orm import selectinload
 from app import ratelimits
 from app.answers.services import ordered_replies
 from app.cache import expire_cached_page_at
+from app.experiences.facts import FactInputError
+from app.experiences.services import facts_of
 from app.extensions import db
 from app.models import Comment, Post, Revision, Tag
 from app.moderation.flags import flag
@@ -51,6 +53,7 @@ def show(post_id: int, slug: str | None = None):
     return render_template(
         "posts/show.html",
         post=post,
+        facts=facts_of(post.id) if post.kind == "experience" else None,
         comments=ordered_replies(post, visible_comments(post, current_user)),
         comment_form=CommentForm() if current_user.is_authenticated else None,
         flag_form=FlagForm() if current_user.is_authenticated else None,
@@ -99,6 +102,7 @@ def edit(post_id: int):
             tags=", ".join(tag.slug for tag in post.tags),
             references=references.references_text(references.load_references(post)),
         )
+        form.show_facts(facts_of(post.id))
         return render_post_form(form.for_author(current_user), post)
     return save_post_form(PostForm().for_author(current_user), post)
 
@@ -112,6 +116,7 @@ def save_post_form(form: PostForm, post: Post | None):
     }
     try:
         tags = services.resolve_tags(form.tags.data or "")
+        facts = form.facts()
         if intent == "preview":
             services.check_post_input(current_user, form.kind.data, title.strip(), body.strip())
             services.check_article_extras(
@@ -132,6 +137,7 @@ def save_post_form(form: PostForm, post: Post | None):
                 tags=tags,
                 submit=intent == "submit",
                 **article,
+                facts=facts,
             )
         else:
             services.update_post(
@@ -143,10 +149,15 @@ def save_post_form(form: PostForm, post: Post | None):
                 tags=tags,
                 submit=intent == "submit",
                 **article,
+                facts=facts,
             )
     except PostInputError as error:
         for message in error.messages:
             add_form_error(form, error.field, message)
+        db.session.rollback()
+        return render_post_form(form, post), 400
+    except FactInputError as error:
+        add_form_error(form, f"fact_{error.field}", str(error))
         db.session.rollback()
         return render_post_form(form, post), 400
     db.session.commit()

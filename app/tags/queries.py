@@ -8,6 +8,7 @@ from functools import cache
 from sqlalchemy import Select, bindparam, func, select, union_all
 from sqlalchemy.orm import defer, load_only
 
+from app.cache import content_version_column
 from app.db import inline
 from app.extensions import db
 from app.models import Post, Tag, TagPairCount, User, post_tags
@@ -51,10 +52,21 @@ def every_tag_with_counts() -> tuple[list[Tag], dict[int, int]]:
 def tag_and_count(slug: str, kind: str | None) -> tuple[Tag, int] | None:
     """The tag a tag page shows (without the Markdown of its introduction) and how many
     published posts it lists, in one query."""
+    found = tag_count_and_version(slug, kind)
+    return None if found is None else found[:2]
+
+
+def tag_count_and_version(slug: str, kind: str | None) -> tuple[Tag, int, int] | None:
+    """tag_and_count, and the page cache's content version (which the tag's member reports
+    are kept at), in the same query."""
     total = func.coalesce(count_in_tag(Tag.id, kind).scalar_subquery(), 0)
-    query = select(Tag, total).where(Tag.slug == slug).options(defer(Tag.description_source))
+    query = (
+        select(Tag, total, content_version_column())
+        .where(Tag.slug == slug)
+        .options(defer(Tag.description_source))
+    )
     row = db.session.execute(query).first()
-    return None if row is None else (row[0], int(row[1]))
+    return None if row is None else (row[0], int(row[1]), int(row[2]))
 
 
 def tag_listing(tag: Tag, kind: str | None, sort: str) -> Select:

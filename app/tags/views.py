@@ -5,6 +5,7 @@ from sqlalchemy import select
 
 from app.answers.services import ANSWERED_CHOICES, answered_filter
 from app.auth.access import moderator_required
+from app.experiences.reports import MIN_MEMBERS, tag_report
 from app.extensions import db
 from app.models import Tag
 from app.models.enums import TAG_KINDS
@@ -33,10 +34,10 @@ def show(slug: str):
     kind, sort = listing_arguments()
     answered = answered_argument()
     page = page_number()
-    found = queries.tag_and_count(slug, kind)
+    found = queries.tag_count_and_version(slug, kind)
     if found is None:
         abort(404)
-    tag, total = found
+    tag, total, version = found
     listing = answered_filter(queries.tag_listing(tag, kind, sort), answered)
     if answered is not None:
         total = None  # the counters do not know which questions are answered: count the rows
@@ -56,6 +57,8 @@ def show(slug: str):
         sorts=queries.SORTS,
         related_tags=queries.related_tags(tag, RELATED_TAG_COUNT),
         sections=sections,
+        reports=tag_report(tag, version) if overview else None,
+        min_members=MIN_MEMBERS,
     )
 
 

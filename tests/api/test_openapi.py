@@ -21,6 +21,9 @@ from sqlalchemy import select
 from app import create_app
 from app.api.openapi import openapi_document
 from app.demo.loader import seed_demo
+from app.experiences.facts import Facts
+from app.experiences.reports import MIN_MEMBERS
+from app.experiences.services import save_facts
 from app.extensions import db
 from app.models import Post, Tag, User
 from app.search import close_backend
@@ -84,6 +87,7 @@ def live(tmp_path_factory):
         writer = make_user("drafter")
         for state in UNPUBLISHED_STATES:
             make_post(writer, title=f"A {state} post about azathioprine", status=state)
+        add_reported_experiences()
         db.session.commit()
         names = Names(
             post_ids=list(db.session.scalars(select(Post.id).order_by(Post.id))),
@@ -97,6 +101,21 @@ def live(tmp_path_factory):
         db.engine.dispose()
 
 
+def add_reported_experiences() -> None:
+    """Enough members reporting facts in one tag for its figures to show."""
+    tag = db.session.scalars(select(Tag).order_by(Tag.id)).first()
+    facts = Facts(
+        medication="azathioprine",
+        change="switched",
+        switched_to="mycophenolate",
+        side_effects=("nausea",),
+        outcome="better",
+    )
+    for number in range(MIN_MEMBERS):
+        post = make_post(make_user(f"reporter{number}"), title=f"Story {number}", tags=[tag])
+        save_facts(post, facts)
+
+
 WORDS = ["azathioprine", "missed dose", "imuran", "lupus -flare", "tpmt"]
 KNOWN = {
     "/api/v1/posts": lambda names: {
@@ -106,6 +125,9 @@ KNOWN = {
         "path_parameters": {"post_id": st.sampled_from(names.post_ids)}
     },
     "/api/v1/tags/{slug}": lambda names: {
+        "path_parameters": {"slug": st.sampled_from(names.slugs)}
+    },
+    "/api/v1/tags/{slug}/reports": lambda names: {
         "path_parameters": {"slug": st.sampled_from(names.slugs)}
     },
     "/api/v1/authors/{username}": lambda names: {

@@ -8,7 +8,8 @@ with the errors of a refused password), the tags index, a new post (signed in), 
 moderation queue (as a moderator, with a pending post in it) and search insights, a question
 with an accepted answer and a clinician's reply (to a reader and to its asker), the
 providers' list of unanswered questions, an overdue article with references, the article form
-as a provider sees it, and the moderators' list of articles due for review.
+as a provider sees it, and the moderators' list of articles due for review; the tag page's
+"What members report" box with its figures, and an experience showing its facts.
 """
 
 from __future__ import annotations
@@ -25,9 +26,12 @@ from app.answers.services import accept
 from app.auth.reset import token_digest
 from app.db import utcnow
 from app.demo.loader import seed_demo
+from app.experiences.facts import Facts
+from app.experiences.reports import MIN_MEMBERS
+from app.experiences.services import save_facts
 from app.extensions import db
 from app.mailings.unsubscribe import make_token
-from app.models import PendingRegistration, Post, User
+from app.models import PendingRegistration, Post, Tag, User
 from app.posts.references import parse_references, replace_references
 from app.posts.services import create_post
 from tests.conftest import make_user
@@ -181,6 +185,30 @@ def overdue_article_with_references() -> dict[str, str]:
     return {"provider": author.email, "article": f"/posts/{article.id}/{article.slug}"}
 
 
+def members_reporting_facts() -> str:
+    """Enough members' experiences with facts in the azathioprine tag for its figures to show;
+    the path of one of them."""
+    tag = db.session.scalar(select(Tag).where(Tag.slug == "azathioprine"))
+    facts = Facts(
+        medication="azathioprine",
+        change="switched",
+        switched_to="mycophenolate",
+        dose_band="usual",
+        duration="1_to_6_months",
+        side_effects=("nausea", "hair_thinning"),
+        outcome="better",
+    )
+    for number in range(MIN_MEMBERS):
+        post = make_post(
+            make_user(f"reporting_member{number}"),
+            title=f"Why I moved to mycophenolate, part {number}",
+            tags=[tag],
+        )
+        save_facts(post, facts)
+    db.session.commit()
+    return post.path
+
+
 def registration_link() -> str:
     """The page the link in a registration mail opens, for a registration waiting for it."""
     token = secrets.token_urlsafe(32)
@@ -207,6 +235,7 @@ def test_pages_have_no_wcag_21_aa_violations(app, live_server, browser, scheme, 
     joining = registration_link()
     cited = overdue_article_with_references()
     provider_state = signed_in_state(browser, live_server, cited["provider"])
+    with_facts = members_reporting_facts()
     member_state = signed_in_state(browser, live_server, people["member"])
     moderator_state = signed_in_state(browser, live_server, people["moderator"])
     asker_state = signed_in_state(browser, live_server, asked["asker"])
@@ -215,6 +244,7 @@ def test_pages_have_no_wcag_21_aa_violations(app, live_server, browser, scheme, 
         (None, "/"),
         (None, "/tags/"),
         (None, "/tags/azathioprine"),
+        (None, with_facts),
         (None, people["article"]),
         (None, "/authors/dr-okafor"),
         (None, "/search?q=imuran"),
@@ -249,6 +279,8 @@ def test_pages_have_no_wcag_21_aa_violations(app, live_server, browser, scheme, 
         response = page.goto(live_server + path)
         assert response is not None and response.status == 200, f"{path}: {response}"
         assert page.url == live_server + path, f"{path} redirected to {page.url}"
+        if path == "/tags/azathioprine":  # the box with its figures, not its empty state
+            assert "members</li>" in page.content()
         failures.extend(axe_failures(page, f"{path} ({scheme}, {width}px)"))
         if path == cited["article"]:
             assert page.locator(".review-overdue").count() == 1

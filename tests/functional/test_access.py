@@ -27,6 +27,7 @@ PUBLIC = {
     "api.show_post",
     "api.list_tags",
     "api.show_tag",
+    "api.tag_reports",
     "api.show_author",
     "api.openapi",
     "feeds.latest",

@@ -658,12 +658,17 @@ def test_the_tag_page_does_not_query_per_post(client, users):
 
 def test_the_tag_overview_reads_the_database_five_times(client, users):
     """The tag with its count, the listed posts, their tags, the related tags, and both
-    sections: each PostgreSQL round trip costs the web node and the database server alike."""
+    sections: each PostgreSQL round trip costs the web node and the database server alike.
+    The figures of "What members report" add one after a change, kept until the next."""
     client.set_cookie("returning", "1")
     tags = [make_tag("counted", "condition"), make_tag("beside", "topic")]
     db.session.commit()
     client.get("/")
     add_tagged_posts(users, tags, 6, 0)
+    statements = statements_for(client, "/tags/counted")
+    reads = [statement for statement in statements if statement.startswith("SELECT")]
+    assert len(reads) == 5 + 1, reads
+    assert any("experience_report_rows" in read for read in reads)
     statements = statements_for(client, "/tags/counted")
     reads = [statement for statement in statements if statement.startswith("SELECT")]
     assert len(reads) == 5, reads

@@ -1,0 +1,1 @@
+"""Structured facts on experiences and what members report in each tag (docs/design.md, 3)."""

@@ -6,6 +6,8 @@ from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
 
+from sqlalchemy import event
+
 from app.db import utcnow
 from app.extensions import db
 from app.models import Comment, Tag
@@ -128,3 +130,20 @@ def add_comment(post, author, body: str, status: str) -> Comment:
     )
     db.session.add(comment)
     return comment
+
+
+def statements_of_page(client, url: str) -> list[str]:
+    """The SQL statements one rendering of a page ran (never a page cache hit)."""
+    statements = []
+
+    def record(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        response = client.get(url)
+        assert response.status_code == 200
+        assert response.headers.get("X-Page-Cache") != "hit"
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    return statements

@@ -10,7 +10,7 @@ import re
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from app import cache
 from app.db import utcnow
@@ -21,7 +21,7 @@ from app.posts import references
 from app.posts.services import record_medical_review
 from tests.api.contract import get_json
 from tests.conftest import make_user
-from tests.helpers import PASSWORD, make_post, make_tag, post_form, sign_out
+from tests.helpers import PASSWORD, make_post, make_tag, post_form, sign_out, statements_of_page
 
 REFERENCES = "\n".join(
     [
@@ -489,18 +489,7 @@ def test_the_api_carries_references_and_the_review_date(client, signed_in, users
 
 
 def reference_queries(client, url: str) -> tuple[int, int]:
-    statements = []
-
-    def record(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        response = client.get(url)
-        assert response.status_code == 200
-        assert response.headers.get("X-Page-Cache") != "hit"
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
+    statements = statements_of_page(client, url)
     return len(statements), sum("article_references" in s for s in statements)
 
 

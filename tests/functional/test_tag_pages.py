@@ -15,7 +15,7 @@ from app.db import utcnow
 from app.extensions import db
 from app.models import Post, SearchOutbox, Tag
 from tests.conftest import make_user
-from tests.helpers import csrf_from, make_post, make_tag, post_form
+from tests.helpers import csrf_from, make_post, make_tag, post_form, statements_of_page
 
 HIDDEN_STATES = ("draft", "pending", "rejected", "hidden", "removed", "deleted")
 
@@ -620,19 +620,7 @@ def test_moderators_see_links_to_create_and_edit(client, signed_in, site):
 
 
 def count_queries(client, url: str) -> int:
-    statements = []
-
-    def record(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        response = client.get(url)
-        assert response.status_code == 200
-        assert response.headers.get("X-Page-Cache") != "hit"
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
-    return len(statements)
+    return len(statements_of_page(client, url))
 
 
 def add_tagged_posts(users, tags, number: int, start: int) -> None:

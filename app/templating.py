@@ -9,6 +9,7 @@ from flask import Flask, request
 from markupsafe import Markup
 
 from app.links import site_url_for
+from app.posts.cards import post_card
 
 ROLE_LABELS = {
     "patient": "Member",
@@ -104,6 +105,7 @@ def register(app: Flask) -> None:
         unread_notifications=unread_notifications,
         all_tags=all_tags,
         site_url_for=site_url_for,
+        post_card_html=post_card,
     )
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

@@ -1,0 +1,86 @@
+"""Listing cards are kept per worker as HTML made from what they show (app.posts.cards):
+they must match the card the macro makes of the post, and never outlive a change."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import Post, Tag, User
+from app.posts import cards
+from app.posts.queries import latest_published
+from tests.conftest import make_user
+from tests.helpers import make_post, make_tag
+
+
+def a_verified_provider_and_a_member(app):
+    provider = make_user(
+        "dr_cards", "provider", verification_state="verified", display_name="Dr <Cards>"
+    )
+    member = make_user("card_member", display_name="Member & Co")
+    tags = [make_tag("aza-cards", "medication", "Azathioprine"), make_tag("liver-cards")]
+    make_post(provider, title="TPMT <before> dosing", kind="article", tags=tags, days_ago=2)
+    make_post(member, title="No tags at all", tags=[], days_ago=1)
+    db.session.commit()
+
+
+def test_a_card_made_of_its_values_is_the_card_the_macro_makes_of_the_post(app):
+    a_verified_provider_and_a_member(app)
+    with app.test_request_context("/"):
+        posts = latest_published(10)
+        assert len(posts) == 2
+        for post in posts:
+            for heading in ("h2", "h3"):
+                made_of_post = cards.render_card(post, heading)
+                assert cards.post_card(post, heading) == made_of_post
+                assert post.title.replace("<", "&lt;").replace(">", "&gt;") in made_of_post
+
+
+def listing(client) -> str:
+    response = client.get("/")
+    assert response.status_code == 200
+    assert response.headers.get("X-Page-Cache") != "hit"
+    return response.get_data(as_text=True)
+
+
+def test_a_card_changes_with_the_post_its_author_and_its_tags(app, client, monkeypatch):
+    monkeypatch.setattr(cards, "_cards", type(cards._cards)())
+    a_verified_provider_and_a_member(app)
+    client.set_cookie("returning", "1")  # a cookie keeps the whole-page cache out of it
+    assert "Dr &lt;Cards&gt;" in listing(client)
+    assert "No tags at all" in {card.title for _, _, card in cards._cards}  # the home page's
+    db.session.scalar(select(User).where(User.username == "dr_cards")).display_name = "Dr Renamed"
+    db.session.scalar(select(Tag).where(Tag.slug == "liver-cards")).name = "Liver health"
+    post = db.session.scalar(select(Post).where(Post.title == "No tags at all"))
+    post.title = "A retitled post"
+    db.session.commit()
+    page = listing(client)
+    assert "Dr Renamed" in page and "Dr &lt;Cards&gt;" not in page
+    assert "Liver health" in page
+    assert "A retitled post" in page and "No tags at all" not in page
+
+
+VERIFIED_BADGE = 'title="Credentials checked by moderators">Verified</span>'
+
+
+def test_a_providers_verification_withdrawn_drops_the_badge_from_the_card(app, client):
+    a_verified_provider_and_a_member(app)
+    client.set_cookie("returning", "1")
+    assert VERIFIED_BADGE in listing(client)
+    provider = db.session.scalar(select(User).where(User.username == "dr_cards"))
+    provider.verification_state = "unverified"
+    db.session.commit()
+    assert VERIFIED_BADGE not in listing(client)
+
+
+def test_a_worker_keeps_at_most_max_cards(app, monkeypatch):
+    monkeypatch.setattr(cards, "MAX_CARDS", 3)
+    monkeypatch.setattr(cards, "_cards", type(cards._cards)())
+    author = make_user("prolific")
+    for number in range(6):
+        make_post(author, title=f"Post number {number}", days_ago=number + 1)
+    db.session.commit()
+    with app.test_request_context("/"):
+        for post in latest_published(10):
+            cards.post_card(post)
+    assert len(cards._cards) == 3

@@ -144,6 +144,11 @@ class NotSent(Exception):
     text was handed over): it can be tried again."""
 
 
+class RecipientRefused(NotSent):
+    """This one recipient cannot be sent to (refused by the server, or an address with
+    characters beyond ASCII that the server cannot take): the others still can."""
+
+
 class MaybeSent(Exception):
     """The connection failed after the message's text was handed over: the server may have
     accepted it, so trying again could send it twice."""
@@ -184,10 +189,14 @@ class DirectSender:
             if self._smtp is None:
                 self._smtp = self._server.connect()
             smtp = self._smtp
-            code, reply = smtp.mail(parseaddr(self._config["MAIL_FROM"])[1])
+            recipient = str(message["To"])
+            options = self._envelope_options(smtp, recipient)
+            code, reply = smtp.mail(parseaddr(self._config["MAIL_FROM"])[1], options)
             if code != 250:
                 raise NotSent(f"sender refused: {code}")
-            code, reply = smtp.rcpt(message["To"])
+            code, reply = smtp.rcpt(recipient)
+            if 500 <= code < 600:
+                raise RecipientRefused(f"recipient refused: {code}")
             if code not in (250, 251):
                 raise NotSent(f"recipient refused: {code}")
             code, reply = smtp.docmd("DATA")
@@ -208,6 +217,18 @@ class DirectSender:
         if code != 250:
             self._reset()
             raise NotSent(f"message refused: {code}")
+
+    @staticmethod
+    def _envelope_options(smtp: smtplib.SMTP, recipient: str) -> list[str]:
+        """SMTPUTF8 for an address beyond ASCII (RFC 6531), which only a server offering it
+        can take; every other address goes as plain ASCII."""
+        smtp.command_encoding = "ascii"
+        if recipient.isascii():
+            return []
+        smtp.ehlo_or_helo_if_needed()
+        if not smtp.has_extn("smtputf8"):
+            raise RecipientRefused("the server cannot take an address beyond ASCII (SMTPUTF8)")
+        return ["SMTPUTF8"]
 
     def _reset(self) -> None:
         try:

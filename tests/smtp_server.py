@@ -9,6 +9,8 @@ messages (over any number of connections), then for every later message:
   (the client cannot know whether it was taken: it was not);
 - stall: stops answering (the client's timeout ends it).
 
+`refuse_recipients` (addresses) are answered 550 at RCPT, whatever else happens, and
+`smtputf8=True` offers SMTPUTF8 (RFC 6531) for addresses beyond ASCII.
 `stall_greeting=True` stalls every connection before the greeting. The server stops with
 `close()` (or as a context manager) and never serves more than it is asked: each stall ends
 when the server closes.
@@ -37,6 +39,8 @@ class _State:
     accept: int | None
     then: str
     stall_greeting: bool
+    refuse_recipients: frozenset[str] = frozenset()
+    smtputf8: bool = False
     received: list[Received] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
     closing: threading.Event = field(default_factory=threading.Event)
@@ -68,9 +72,12 @@ class _Handler(socketserver.StreamRequestHandler):
             line = self.rfile.readline(4096)
             if not line:
                 return
-            command = line.decode("ascii", "replace").strip()
+            command = line.decode("utf-8" if state.smtputf8 else "ascii", "replace").strip()
             verb = command.split(" ", 1)[0].upper()
-            if verb in ("EHLO", "HELO"):
+            if verb == "EHLO" and state.smtputf8:
+                self.reply("250-localhost")
+                self.reply("250 SMTPUTF8")
+            elif verb in ("EHLO", "HELO"):
                 self.reply("250 localhost")
             elif verb == "MAIL":
                 if state.misbehaves() and state.then != "drop_in_data":
@@ -83,7 +90,11 @@ class _Handler(socketserver.StreamRequestHandler):
                 sender, recipients = command.split(":", 1)[1].strip(" <>"), []
                 self.reply("250 ok")
             elif verb == "RCPT":
-                recipients.append(command.split(":", 1)[1].strip(" <>"))
+                address = command.split(":", 1)[1].strip(" <>")
+                if address in state.refuse_recipients:
+                    self.reply("550 no such mailbox")
+                    continue
+                recipients.append(address)
                 self.reply("250 ok")
             elif verb == "DATA":
                 self.reply("354 go ahead")
@@ -129,10 +140,17 @@ class _Server(socketserver.ThreadingTCPServer):
 
 
 class SmtpTestServer:
-    def __init__(self, accept: int | None = None, then: str = "refuse", stall_greeting=False):
+    def __init__(
+        self,
+        accept: int | None = None,
+        then: str = "refuse",
+        stall_greeting=False,
+        refuse_recipients=(),
+        smtputf8=False,
+    ):
         if then not in BEHAVIOURS:
             raise ValueError(then)
-        self.state = _State(accept, then, stall_greeting)
+        self.state = _State(accept, then, stall_greeting, frozenset(refuse_recipients), smtputf8)
         self._server = _Server(("127.0.0.1", 0), _Handler)
         self._server.state = self.state
         self.port = self._server.server_address[1]

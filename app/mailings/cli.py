@@ -43,6 +43,12 @@ def send_command(period: str, as_of) -> None:
             f"{', '.join(map(str, report.uncertain_found))})",
             err=True,
         )
+    if report.refused:
+        click.echo(
+            f"{report.refused} digest(s) refused by the mail server for their address "
+            "(tried again next run)",
+            err=True,
+        )
     if report.error:
         click.echo(
             f"Stopped: {report.error}. {report.failed} failed (tried again next run), "

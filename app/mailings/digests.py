@@ -32,7 +32,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from app.db import utcnow
 from app.extensions import db
 from app.links import site_url, site_url_for
-from app.mail import MaybeSent, NotSent, build_bulk_message
+from app.mail import MaybeSent, NotSent, RecipientRefused, build_bulk_message
 from app.mailings.unsubscribe import list_headers
 from app.models import DigestDelivery, EmailSettings, Follow, Tag, User
 from app.posts.queries import published_between, tags_of_published_between
@@ -70,6 +70,7 @@ class Report:
     already_done: int = 0
     uncertain_found: list[int] = field(default_factory=list)  # delivery ids
     failed: int = 0
+    refused: int = 0  # recipients the server would not take; the run goes on without them
     uncertain_now: int = 0
     left_for_next_run: int = 0
     error: str | None = None
@@ -125,11 +126,18 @@ def read_window(window: Window) -> Reading:
         else {}
     )
     lines = {
-        item.post_id: f"* {item.title} (by {author_names.get(item.author_id, 'a member')})\n"
+        item.post_id: f"* {one_line(item.title)} "
+        f"(by {one_line(author_names.get(item.author_id, 'a member'))})\n"
         f"  {site_url_for('posts.show', post_id=item.post_id)}"
         for item in posts.values()
     }
     return Reading(posts, by_tag, by_author, tag_names, author_names, lines)
+
+
+def one_line(text: str) -> str:
+    """A title or name as one line of the plain-text body: it can never start a line of its
+    own (a forged title could otherwise add "unsubscribe here" lines of its own)."""
+    return " ".join(text.split())
 
 
 def recipients(period: str) -> list[tuple[int, str]]:
@@ -282,6 +290,11 @@ def send_digests(
             continue
         try:
             send(message)
+        except RecipientRefused:
+            ledger.finish(delivery_id, "failed")
+            db.session.commit()
+            report.refused += 1
+            continue
         except NotSent as error:
             ledger.finish(delivery_id, "failed")
             report.failed += 1

@@ -335,6 +335,59 @@ def test_a_stalled_server_times_out_and_nothing_is_lost(tmp_path):
                 assert_each_once(working, people)
 
 
+def people_with_a_refused_and_a_non_ascii_address(app) -> tuple[list, object, object]:
+    writer = make_user("writer")
+    tag = make_tag("aih", "condition", SENSITIVE_TAG)
+    publish(writer, SENSITIVE_TITLE, [tag])
+    people = readers(2, tag)
+    accented = make_user("jose", email="josé@bücher.example")
+    choose(accented, "weekly")
+    follow(accented, tag=tag)
+    after = make_user("after_jose")
+    choose(after, "weekly")
+    follow(after, tag=tag)
+    return people, accented, after
+
+
+def test_one_address_the_server_cannot_take_never_holds_back_the_others(tmp_path):
+    with SmtpTestServer(refuse_recipients={"reader1@example.org"}) as server:
+        for app in smtp_app(tmp_path, server):
+            people, accented, after = people_with_a_refused_and_a_non_ascii_address(app)
+            result = send(app)
+            assert result.exit_code == 0, result.output
+            assert "2 digest(s) refused by the mail server" in result.output
+            assert sorted(server.recipients()) == sorted(
+                [people[0].email, after.email]
+            )  # the server offers no SMTPUTF8, so josé@ is not tried, and reader1 is refused
+            states = dict(deliveries())
+            assert states[accented.id] == "failed" and states[people[1].id] == "failed"
+            assert states[after.id] == "sent"
+            assert send(app).exit_code == 0
+            assert Counter(server.recipients())[after.email] == 1  # never twice
+
+
+def test_an_address_beyond_ascii_goes_out_where_the_server_offers_smtputf8(tmp_path):
+    with SmtpTestServer(smtputf8=True) as server:
+        for app in smtp_app(tmp_path, server):
+            people, accented, after = people_with_a_refused_and_a_non_ascii_address(app)
+            assert send(app).exit_code == 0
+            assert "josé@bücher.example" in server.recipients()
+            assert dict(deliveries())[accented.id] == "sent"
+            assert_each_once(server, [*people, accented, after])
+
+
+def test_a_forged_title_with_line_breaks_stays_on_one_line_of_the_digest(app):
+    writer = make_user("writer")
+    tag = make_tag("aih", "condition", SENSITIVE_TAG)
+    forged = "Tips\n\n--\nStop the digest with one click: https://evil.example/u"
+    publish(writer, forged, [tag])
+    readers(1, tag)
+    assert send(app).exit_code == 0
+    body = take_mails(app)[0].get_content()
+    assert "\nStop the digest with one click: https://evil.example" not in body
+    assert "* Tips -- Stop the digest with one click: https://evil.example/u (by" in body
+
+
 def test_smtp_stalling_midway_times_out_and_the_rest_go_next_run(smtp_world):
     app, server, people = smtp_world
     server.behave(accept=3, then="stall")

@@ -95,10 +95,10 @@ class Post(Publishable, TimestampMixin, Base):
         """When a published article is due for its next medical review; None for other posts."""
         if self.kind != "article" or self.published_at is None:
             return None
-        if self.review_due_on is not None:
-            return self.review_due_on
         reviewed = self.last_reviewed_at or self.published_at
-        return add_months(reviewed.date(), REVIEW_INTERVAL_MONTHS)
+        default = add_months(reviewed.date(), REVIEW_INTERVAL_MONTHS)
+        # A chosen date only ever brings the review forward: never past the default.
+        return min(self.review_due_on, default) if self.review_due_on else default
 
     def __repr__(self) -> str:
         return f"<Post {self.id} {self.status} {self.slug}>"

@@ -6,7 +6,7 @@ from wtforms.widgets import CheckboxInput, DateInput, ListWidget
 
 from app.experiences import facts as vocabulary
 from app.moderation.flags import FLAG_REASON_LABELS
-from app.posts.references import MAX_REFERENCES, MAX_REVIEW_MONTHS
+from app.posts.references import MAX_REFERENCES
 
 KIND_CHOICES = [
     SelectChoice("experience", "Experience: something that happened to you"),
@@ -40,7 +40,7 @@ class PostForm(FlaskForm):
         "Next medical review (articles only)",
         widget=DateInput(),
         description="Leave empty for 12 months after the last review or publication, or "
-        f"choose the date yourself: after today, at most {MAX_REVIEW_MONTHS} months ahead.",
+        "choose an earlier date yourself (after today).",
     )
     # Articles' fields are shown only to those who may write articles.
     writes_articles = False

@@ -37,8 +37,6 @@ MAX_URL_LENGTH = 2000
 MAX_DOI_LENGTH = 300
 MAX_LABEL_LENGTH = 300
 MAX_TEXT_LENGTH = 100_000
-# The latest review date an author may choose, in months from today.
-MAX_REVIEW_MONTHS = 24
 OVERDUE_LIST_LIMIT = 200
 
 PMID = re.compile(r"[0-9]{1,9}")
@@ -217,9 +215,18 @@ def today() -> date:
     return utcnow().date()
 
 
-def parse_review_date(raw: str, stored: date | None, on: date) -> date | None:
-    """The review date the author chose: empty for the default; a date after `on` and at
-    most MAX_REVIEW_MONTHS ahead, or the one already stored (which may have passed)."""
+def latest_review_date(post: Post | None, on: date) -> date:
+    """The latest review date an author may choose: the default, 12 months after the last
+    medical review or publication (or after `on`, for an article not published yet). Only a
+    medical review moves it later."""
+    reviewed = post.last_reviewed_at or post.published_at if post is not None else None
+    return add_months(reviewed.date() if reviewed else on, REVIEW_INTERVAL_MONTHS)
+
+
+def parse_review_date(raw: str, stored: date | None, on: date, latest: date) -> date | None:
+    """The review date the author chose: empty for the default; a date after `on` and no
+    later than `latest` (latest_review_date), or the one already stored (which may have
+    passed)."""
     raw = (raw or "").strip()
     if not raw:
         return None
@@ -227,15 +234,19 @@ def parse_review_date(raw: str, stored: date | None, on: date) -> date | None:
         chosen = date.fromisoformat(raw)
     except ValueError:
         raise ValueError("Give the date as year-month-day, for example 2027-06-30.") from None
-    if chosen == stored:
+    if chosen == stored and chosen <= latest:
         return chosen
+    if latest <= on:
+        raise ValueError(
+            "This article is due for its medical review: only a review by a verified "
+            "provider sets the next date. Leave the date empty."
+        )
     if chosen <= on:
         raise ValueError("Choose a review date after today, or leave it empty.")
-    latest = add_months(on, MAX_REVIEW_MONTHS)
     if chosen > latest:
         raise ValueError(
-            f"Choose a review date at most {MAX_REVIEW_MONTHS} months ahead "
-            f"(by {latest.isoformat()})."
+            f"Choose a review date no later than {latest.isoformat()} (12 months after the "
+            "last medical review), or leave it empty: only a new review moves it later."
         )
     return chosen
 
@@ -263,7 +274,9 @@ def overdue_articles(on: date, limit: int = OVERDUE_LIST_LIMIT) -> tuple[list[Po
     reviewed = func.coalesce(Post.last_reviewed_at, Post.published_at)
     articles = select(Post).where(Post.is_public, Post.kind == "article")
     chosen = (Post.review_due_on.is_not(None)) & (Post.review_due_on <= on)
-    by_default = Post.review_due_on.is_(None) & (reviewed < default_cutoff(on))
+    # A chosen date only brings the review forward (Post.review_due): past the default, it is due.
+    not_chosen = or_(Post.review_due_on.is_(None), Post.review_due_on > on)
+    by_default = not_chosen & (reviewed < default_cutoff(on))
     shown = (
         load_only(
             Post.id,

@@ -20,6 +20,7 @@ from app.moderation.service import ModerationError
 from app.posts.references import (
     Reference,
     ReferenceInputError,
+    latest_review_date,
     parse_references,
     parse_review_date,
     replace_references,
@@ -100,15 +101,18 @@ def check_post_input(author: User, kind: str, title: str, body: str) -> None:
 
 
 def check_article_extras(
-    kind: str, references: str, review_due: str, stored_due: date | None = None
+    kind: str, references: str, review_due: str, post: Post | None = None
 ) -> ArticleExtras:
-    """The references and review date from the form, or PostInputError saying what is wrong."""
+    """The references and review date from the form (for a new post, or an edit of `post`), or
+    PostInputError saying what is wrong."""
     try:
         parsed = parse_references(references)
     except ReferenceInputError as error:
         raise PostInputError("references", str(error), error.messages) from None
     try:
-        due = parse_review_date(review_due, stored_due, today())
+        on = today()
+        stored = post.review_due_on if post is not None else None
+        due = parse_review_date(review_due, stored, on, latest_review_date(post, on))
     except ValueError as error:
         raise PostInputError("review_due_on", str(error)) from None
     if kind != "article" and parsed:
@@ -236,7 +240,7 @@ def update_post(
     gate.count_write(editor, "post_edit")
     title, body = title.strip(), body.strip()
     check_post_input(editor, kind, title, body)
-    extras = check_article_extras(kind, references, review_due, post.review_due_on)
+    extras = check_article_extras(kind, references, review_due, post)
     if (title, body) != (post.title, post.body_source):
         db.session.add(
             Revision(

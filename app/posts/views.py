@@ -120,7 +120,7 @@ def save_post_form(form: PostForm, post: Post | None):
         if intent == "preview":
             services.check_post_input(current_user, form.kind.data, title.strip(), body.strip())
             services.check_article_extras(
-                form.kind.data, article["references"], article["review_due"], stored_due(post)
+                form.kind.data, article["references"], article["review_due"], post
             )
             preview = services.render_for(current_user, title, body)
             return render_post_form(form, post, preview=preview, preview_tags=tags)
@@ -163,10 +163,6 @@ def save_post_form(form: PostForm, post: Post | None):
     db.session.commit()
     flash(*STATUS_MESSAGES.get(post.status, ("Saved.", "info")))
     return redirect(post_url(post))
-
-
-def stored_due(post: Post | None):
-    return post.review_due_on if post is not None else None
 
 
 def render_post_form(form: PostForm, post: Post | None, **extra):

@@ -159,17 +159,32 @@ def test_the_review_due_date():
 
 
 def test_a_chosen_review_date():
-    today = date(2026, 12, 6)
-    assert parse_review_date("", None, today) is None
-    assert parse_review_date(" 2027-01-01 ", None, today) == date(2027, 1, 1)
-    assert parse_review_date("2028-12-06", None, today) == date(2028, 12, 6)
-    assert parse_review_date("2026-01-01", date(2026, 1, 1), today) == date(2026, 1, 1)
+    today, latest = date(2026, 12, 6), date(2027, 12, 6)
+    assert parse_review_date("", None, today, latest) is None
+    assert parse_review_date(" 2027-01-01 ", None, today, latest) == date(2027, 1, 1)
+    assert parse_review_date("2027-12-06", None, today, latest) == date(2027, 12, 6)
+    assert parse_review_date("2026-01-01", date(2026, 1, 1), today, latest) == date(2026, 1, 1)
     for raw, message in [
         ("2026-12-06", "after today"),
         ("2025-01-01", "after today"),
-        ("2028-12-07", "at most 24 months ahead (by 2028-12-06)"),
+        ("2027-12-07", "no later than 2027-12-06"),
         ("tomorrow", "year-month-day"),
         ("2027-13-01", "year-month-day"),
     ]:
-        with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")):
-            parse_review_date(raw, None, today)
+        with pytest.raises(ValueError, match=message):
+            parse_review_date(raw, None, today, latest)
+
+
+def test_an_overdue_article_takes_no_new_date_from_its_author():
+    today, latest = date(2026, 12, 6), date(2026, 11, 30)  # the default passed a week ago
+    with pytest.raises(ValueError, match="only a review by a verified provider"):
+        parse_review_date("2027-06-01", None, today, latest)
+    assert parse_review_date("", None, today, latest) is None
+
+
+def test_a_chosen_date_never_puts_the_review_past_the_default():
+    published = article(published_at=datetime(2026, 1, 10, tzinfo=UTC))
+    published.review_due_on = date(2027, 6, 1)  # stored before this rule, or forged
+    assert published.review_due == date(2027, 1, 10)
+    published.review_due_on = date(2026, 9, 1)
+    assert published.review_due == date(2026, 9, 1)

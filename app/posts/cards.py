@@ -9,6 +9,7 @@ empty (tests/unit/test_post_cards.py compares a card with the one the macro make
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from datetime import datetime
 from typing import NamedTuple
@@ -47,6 +48,7 @@ class Card(NamedTuple):
 
 
 _cards: OrderedDict[tuple, Markup] = OrderedDict()
+_lock = threading.Lock()  # a threaded server's requests share the cards
 
 
 def card_of(post: Post) -> Card:
@@ -68,14 +70,16 @@ def card_of(post: Post) -> Card:
 def post_card(post: Post, heading: str = "h3") -> Markup:
     """The card of a post in a listing (`_macros/posts.html`'s post_card, made of its Card)."""
     key = (request.script_root, heading, card_of(post))
-    html = _cards.get(key)
-    if html is None:
-        html = render_card(key[2], heading)
+    with _lock:
+        html = _cards.get(key)
+        if html is not None:
+            _cards.move_to_end(key)
+            return html
+    html = render_card(key[2], heading)
+    with _lock:
         _cards[key] = html
-        if len(_cards) > MAX_CARDS:
+        while len(_cards) > MAX_CARDS:
             _cards.popitem(last=False)
-    else:
-        _cards.move_to_end(key)
     return html
 
 

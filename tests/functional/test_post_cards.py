@@ -3,6 +3,9 @@ they must match the card the macro makes of the post, and never outlive a change
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
+
 from sqlalchemy import select
 
 from app.extensions import db
@@ -84,3 +87,49 @@ def test_a_worker_keeps_at_most_max_cards(app, monkeypatch):
         for post in latest_published(10):
             cards.post_card(post)
     assert len(cards._cards) == 3
+
+
+def test_a_card_pushed_out_by_another_thread_while_it_is_read_is_no_error(app, monkeypatch):
+    """A threaded server (flask run, gunicorn --threads): one request reads a card while
+    another request's new card pushes it out. The second thread gets its turn exactly there."""
+    reading, pushed_out = threading.Event(), threading.Event()
+
+    class PausingCards(OrderedDict):
+        def move_to_end(self, key, last=True):
+            reading.set()
+            pushed_out.wait(timeout=0.5)  # the other thread's turn, if it can take it
+            super().move_to_end(key, last)
+
+    monkeypatch.setattr(cards, "MAX_CARDS", 1)
+    monkeypatch.setattr(cards, "_cards", PausingCards())
+    author = make_user("threaded")
+    make_post(author, title="Read by one request", days_ago=2)
+    make_post(author, title="Pushes it out", days_ago=1)
+    db.session.commit()
+    with app.test_request_context("/"):
+        newer, older = latest_published(2)
+        cards.post_card(older)
+    errors = []
+
+    def in_a_request(work):
+        with app.test_request_context("/"):
+            try:
+                work()
+            except Exception as error:  # noqa: BLE001 (any failure is the finding)
+                errors.append(error)
+
+    def push_out():
+        reading.wait(timeout=5)
+        cards.post_card(newer)
+        pushed_out.set()
+
+    threads = [
+        threading.Thread(target=in_a_request, args=(lambda: cards.post_card(older),)),
+        threading.Thread(target=in_a_request, args=(push_out,)),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert [card.title for _, _, card in cards._cards] == ["Pushes it out"]

@@ -66,7 +66,9 @@ def modified_at(post: Post) -> datetime:
 
 
 def post_url(post: Post) -> str:
-    return site_url_for("posts.show", post_id=post.id, slug=post.slug)
+    """What site_url_for("posts.show") builds, at a fraction of its cost (a listing's JSON-LD
+    pays it per post): SITE_URL and the post's path, whose slug never needs quoting."""
+    return site_url().rstrip("/") + post.path
 
 
 def permalink(post: Post) -> str:

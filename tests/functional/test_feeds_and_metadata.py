@@ -637,3 +637,16 @@ def test_the_jsonld_filter_escapes_everything_that_could_end_a_script():
     serialized = str(jsonld(data))
     assert not set("<>&\u2028") & set(serialized)
     assert json.loads(serialized) == data
+
+
+@pytest.mark.parametrize("site", ["https://example.org", "https://example.org/community"])
+def test_a_posts_url_is_the_one_site_url_for_builds(app, site):
+    from app.feeds.metadata import post_url
+    from app.links import site_url_for
+
+    app.config["SITE_URL"] = site
+    post = make_post(make_user("url_author"), title="Après la greffe: 5 ans & plus")
+    db.session.commit()
+    built = site_url_for("posts.show", post_id=post.id, slug=post.slug)
+    assert post_url(post) == built
+    assert built.startswith(site + "/posts/")

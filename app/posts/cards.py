@@ -4,7 +4,8 @@ A card is rendered from a `Card`, a tuple of every value the card prints (the po
 author's byline, its tags' labels), never from the post itself: the card's HTML is a function
 of the tuple, so the tuple is its key, and no change to a post, an author or a tag can leave
 an old card in use. A value the card starts to print must be added here first, or it renders
-empty (tests/unit/test_post_cards.py compares a card with the one the macro makes of the post).
+empty (tests/functional/test_post_cards.py compares a card with the one the macro makes of
+the post).
 """
 
 from __future__ import annotations

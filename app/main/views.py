@@ -3,7 +3,7 @@ from __future__ import annotations
 from flask import Blueprint, jsonify, render_template, request
 
 from app import ratelimits
-from app.posts.queries import latest_published
+from app.posts.queries import latest_cards
 from app.tags.queries import every_tag_with_counts
 
 bp = Blueprint("main", __name__)
@@ -16,7 +16,7 @@ MAX_QUERY_ECHO = 500
 def home():
     tags, counts = every_tag_with_counts()
     return render_template(
-        "main/home.html", posts=latest_published(HOME_POST_COUNT), tags=tags, tag_counts=counts
+        "main/home.html", posts=latest_cards(HOME_POST_COUNT), tags=tags, tag_counts=counts
     )
 
 

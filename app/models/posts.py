@@ -19,6 +19,16 @@ CHARACTERS_A_MINUTE = 1200
 REVIEW_INTERVAL_MONTHS = 12
 
 
+def post_path(post_id: int, slug: str) -> str:
+    """The canonical page of a post (usable outside a request, e.g. in notifications)."""
+    return f"/posts/{post_id}/{slug}"
+
+
+def reading_minutes(body_length: int | None) -> int:
+    """About 200 words a minute, at about six characters a word."""
+    return max(1, round((body_length or 0) / CHARACTERS_A_MINUTE))
+
+
 def add_months(day: date, months: int) -> date:
     """The same day of the month `months` later; the month's last day when it is shorter."""
     month_index = day.month - 1 + months
@@ -82,13 +92,11 @@ class Post(Publishable, TimestampMixin, Base):
 
     @property
     def path(self) -> str:
-        """The canonical page of the post (usable outside a request, e.g. in notifications)."""
-        return f"/posts/{self.id}/{self.slug}"
+        return post_path(self.id, self.slug)
 
     @property
     def reading_minutes(self) -> int:
-        """About 200 words a minute, at about six characters a word."""
-        return max(1, round((self.body_length or 0) / CHARACTERS_A_MINUTE))
+        return reading_minutes(self.body_length)
 
     @property
     def review_due(self) -> date | None:

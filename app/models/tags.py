@@ -23,6 +23,11 @@ post_tags = Table(
 )
 
 
+def tag_path(slug: str) -> str:
+    """A tag's page, as url_for("tags.show") builds it (slugs need no quoting)."""
+    return f"/tags/{slug}"
+
+
 class Tag(TimestampMixin, Base):
     __tablename__ = "tags"
     __table_args__ = (CheckConstraint(in_list("kind", TAG_KINDS), name="kind"),)
@@ -37,8 +42,7 @@ class Tag(TimestampMixin, Base):
 
     @property
     def path(self) -> str:
-        """The tag's page, as url_for("tags.show") builds it (slugs need no quoting)."""
-        return f"/tags/{self.slug}"
+        return tag_path(self.slug)
 
     @property
     def synonym_list(self) -> list[str]:

@@ -12,6 +12,15 @@ from app.db import Base, utcnow
 from app.models.enums import PROFILE_CHANGE_STATES, ROLES, VERIFICATION_STATES, in_list
 
 
+def profile_path(username: str) -> str:
+    """An author's page, as url_for("authors.show") builds it (usernames need no quoting)."""
+    return f"/authors/{username}"
+
+
+def is_verified_provider(role: str, verification_state: str) -> bool:
+    return role == "provider" and verification_state == "verified"
+
+
 class User(UserMixin, Base):
     __tablename__ = "users"
     __table_args__ = (
@@ -53,12 +62,11 @@ class User(UserMixin, Base):
 
     @property
     def profile_path(self) -> str:
-        """The author's page, as url_for("authors.show") builds it (usernames need no quoting)."""
-        return f"/authors/{self.username}"
+        return profile_path(self.username)
 
     @hybrid_property
     def is_verified_provider(self) -> bool:
-        return self.role == "provider" and self.verification_state == "verified"
+        return is_verified_provider(self.role, self.verification_state)
 
     @is_verified_provider.inplace.expression
     @classmethod

@@ -6,6 +6,10 @@ of the tuple, so the tuple is its key, and no change to a post, an author or a t
 an old card in use. A value the card starts to print must be added here first, or it renders
 empty (tests/functional/test_post_cards.py compares a card with the one the macro makes of
 the post).
+
+The public listings (home, tag and author pages) read their cards straight from rows
+(`CARD_COLUMNS`, then one statement for the tags of the page's posts), without building ORM
+objects: a Card answers the attributes a listing's templates and JSON-LD read of a post.
 """
 
 from __future__ import annotations
@@ -17,8 +21,13 @@ from typing import NamedTuple
 
 from flask import current_app, request
 from markupsafe import Markup
+from sqlalchemy import Row, Select, bindparam, select
 
-from app.models import Post
+from app.extensions import db
+from app.models import Post, Tag, User, post_tags
+from app.models.posts import post_path, reading_minutes
+from app.models.tags import tag_path
+from app.models.users import is_verified_provider, profile_path
 
 # Entries of about 2 KB: a worker keeps the cards of its recent listings, a few hundred KB.
 MAX_CARDS = 300
@@ -48,6 +57,27 @@ class Card(NamedTuple):
     tags: tuple[TagLabel, ...]
 
 
+# What a card shows, as columns of a statement that joins each post to its author.
+CARD_COLUMNS = (
+    Post.id,
+    Post.slug,
+    Post.kind,
+    Post.title,
+    Post.summary,
+    Post.published_at,
+    Post.body_length,
+    User.username,
+    User.display_name,
+    User.role,
+    User.verification_state,
+)
+_TAG_LABELS = (
+    select(post_tags.c.post_id, Tag.slug, Tag.name, Tag.kind)
+    .join(Tag, Tag.id == post_tags.c.tag_id)
+    .where(post_tags.c.post_id.in_(bindparam("post_ids", expanding=True)))
+    .order_by(post_tags.c.post_id, Tag.name, Tag.id)  # Post.tags' order
+)
+
 _cards: OrderedDict[tuple, Markup] = OrderedDict()
 _lock = threading.Lock()  # a threaded server's requests share the cards
 
@@ -68,9 +98,37 @@ def card_of(post: Post) -> Card:
     )
 
 
-def post_card(post: Post, heading: str = "h3") -> Markup:
+def cards_of(statement: Select, *, with_tags: bool = True) -> list[Card]:
+    """The cards of a statement that selects CARD_COLUMNS, in its order; their tags in one
+    more statement (none when a short list shows none)."""
+    rows = db.session.execute(statement).all()
+    labels: dict[int, list[TagLabel]] = {}
+    if with_tags and rows:
+        for post_id, slug, name, kind in db.session.execute(
+            _TAG_LABELS, {"post_ids": [row[0] for row in rows]}
+        ):
+            labels.setdefault(post_id, []).append(TagLabel(tag_path(slug), name, kind))
+    return [card_of_row(row, tuple(labels.get(row[0], ()))) for row in rows]
+
+
+def card_of_row(row: Row, tags: tuple[TagLabel, ...]) -> Card:
+    post_id, slug, kind, title, summary, published_at, length, username, name, role, state = row
+    return Card(
+        path=post_path(post_id, slug),
+        kind=kind,
+        title=title,
+        summary=summary,
+        published_at=published_at,
+        reading_minutes=reading_minutes(length),
+        author=Byline(profile_path(username), name, role, is_verified_provider(role, state)),
+        tags=tags,
+    )
+
+
+def post_card(post: Post | Card, heading: str = "h3") -> Markup:
     """The card of a post in a listing (`_macros/posts.html`'s post_card, made of its Card)."""
-    key = (request.script_root, heading, card_of(post))
+    card = post if isinstance(post, Card) else card_of(post)
+    key = (request.script_root, heading, card)
     with _lock:
         html = _cards.get(key)
         if html is not None:

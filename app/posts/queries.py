@@ -16,6 +16,7 @@ from sqlalchemy.orm import defer, joinedload, load_only, selectinload
 from app.db import inline, inline_key
 from app.extensions import db
 from app.models import Comment, Post, Tag, TagKindCount, User, post_tags
+from app.posts.cards import CARD_COLUMNS, Card, cards_of
 
 # What a post says: its Markdown, the HTML made of it, and the screening findings.
 SOURCE_COLUMNS = (Post.body_source, Post.findings)
@@ -79,6 +80,18 @@ def published_posts(*, with_tags: bool = True, with_bodies: bool = False) -> Sel
     )
 
 
+@cache
+def published_cards() -> Select:
+    """published_posts as the rows of their cards (app.posts.cards): the public listings'
+    pages show nothing else of a post, and rows cost a fraction of ORM objects."""
+    return (
+        select(*CARD_COLUMNS)
+        .join_from(Post, User, User.id == Post.author_id)
+        .where(Post.is_public)
+        .order_by(Post.published_at.desc(), Post.id.desc())
+    )
+
+
 def byline(relationship):
     """Load an author with a post, only as far as a byline needs (the rest loads if touched)."""
     return joinedload(relationship).load_only(*BYLINE_COLUMNS)
@@ -122,15 +135,33 @@ def viewable_post(post_id: int, viewer: User | None) -> Post | None:
 
 def paginate(query: Select, page: int, per_page: int, total: int | None = None) -> Page:
     """One page of a query; `total` when the caller knows it (a counter), else COUNT(*)."""
+    items = db.session.scalars(page_window(query, page, per_page)).all()
+    return Page(items=list(items), page=page, per_page=per_page, total=counted(query, total))
+
+
+def paginate_cards(query: Select, page: int, per_page: int, total: int | None = None) -> Page:
+    """paginate for a statement built on published_cards: the page's items are Cards."""
+    items = cards_of(page_window(query, page, per_page))
+    return Page(items=items, page=page, per_page=per_page, total=counted(query, total))
+
+
+def page_window(query: Select, page: int, per_page: int) -> Select:
+    return query.limit(inline(per_page)).offset(inline((page - 1) * per_page))
+
+
+def counted(query: Select, total: int | None) -> int:
     if total is None:
         total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-    window = query.limit(inline(per_page)).offset(inline((page - 1) * per_page))
-    items = db.session.scalars(window).all()
-    return Page(items=list(items), page=page, per_page=per_page, total=total or 0)
+    return total or 0
 
 
 def latest_published(limit: int) -> list[Post]:
     return list(db.session.scalars(published_posts().limit(inline(limit))))
+
+
+def latest_cards(limit: int) -> list[Card]:
+    """The cards of the newest published posts (the home page's listing)."""
+    return cards_of(published_cards().limit(inline(limit)))
 
 
 def published_in_tag(tag: Tag, *, with_tags: bool = True, with_bodies: bool = False) -> Select:
@@ -138,12 +169,22 @@ def published_in_tag(tag: Tag, *, with_tags: bool = True, with_bodies: bool = Fa
     return in_a_tag(with_tags=with_tags, with_bodies=with_bodies).params(listed_tag_id=tag.id)
 
 
+def cards_in_tag(tag: Tag) -> Select:
+    """published_in_tag as the rows of their cards."""
+    return listed_in_a_tag(published_cards()).params(listed_tag_id=tag.id)
+
+
 @cache
 def in_a_tag(*, with_tags: bool = True, with_bodies: bool = False) -> Select:
     """published_in_tag's shape, for statements built once: run it with `listed_tag_id`."""
+    return listed_in_a_tag(published_posts(with_tags=with_tags, with_bodies=with_bodies))
+
+
+@cache
+def listed_in_a_tag(published: Select) -> Select:
+    """Published posts (or their cards) in the tag `listed_tag_id`, from the listing index."""
     return (
-        published_posts(with_tags=with_tags, with_bodies=with_bodies)
-        .join(post_tags, post_tags.c.post_id == Post.id)
+        published.join(post_tags, post_tags.c.post_id == Post.id)
         .where(
             post_tags.c.tag_id == inline_key("listed_tag_id"),
             post_tags.c.published_at.is_not(None),
@@ -154,14 +195,17 @@ def in_a_tag(*, with_tags: bool = True, with_bodies: bool = False) -> Select:
 
 
 def published_by(author: User, *, with_bodies: bool = False) -> Select:
-    return _by_an_author(with_bodies).params(listed_author_id=author.id)
+    return by_an_author(published_posts(with_bodies=with_bodies)).params(listed_author_id=author.id)
+
+
+def cards_by(author: User) -> Select:
+    """published_by as the rows of their cards."""
+    return by_an_author(published_cards()).params(listed_author_id=author.id)
 
 
 @cache
-def _by_an_author(with_bodies: bool) -> Select:
-    return published_posts(with_bodies=with_bodies).where(
-        Post.author_id == inline_key("listed_author_id")
-    )
+def by_an_author(published: Select) -> Select:
+    return published.where(Post.author_id == inline_key("listed_author_id"))
 
 
 def published_with_ids(post_ids: list[int]) -> dict[int, Post]:

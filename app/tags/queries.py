@@ -12,11 +12,13 @@ from app.cache import content_version_column
 from app.db import inline
 from app.extensions import db
 from app.models import Post, Tag, TagPairCount, User, post_tags
+from app.models.tags import tag_path
+from app.posts.cards import Card, TagLabel, cards_of
 from app.posts.queries import (
     TAG_LABEL_COLUMNS,
+    cards_in_tag,
     count_in_tag,
-    published_in_tag,
-    published_posts,
+    published_cards,
 )
 
 # The order is the order of the filter links on the page.
@@ -32,7 +34,7 @@ PATIENT_KINDS = ("experience", "question")
 
 @dataclass(frozen=True)
 class RelatedTag:
-    tag: Tag
+    tag: TagLabel
     shared: int
 
 
@@ -70,8 +72,9 @@ def tag_count_and_version(slug: str, kind: str | None) -> tuple[Tag, int, int] |
 
 
 def tag_listing(tag: Tag, kind: str | None, sort: str) -> Select:
-    """The tag's published posts, optionally of one kind; newest first or most helpful first."""
-    query = published_in_tag(tag)
+    """The cards of the tag's published posts, optionally of one kind; newest first or most
+    helpful first."""
+    query = cards_in_tag(tag)
     if kind is not None:
         query = query.where(Post.kind == kind)
     if sort == "helpful":  # the listing index's copies, so one index gives the order
@@ -84,29 +87,37 @@ def tag_listing(tag: Tag, kind: str | None, sort: str) -> Select:
 
 def related_tags(tag: Tag, limit: int) -> list[RelatedTag]:
     """Tags that appear most often beside this one on published posts (from the counters)."""
-    rows = db.session.execute(
-        select(Tag, TagPairCount.post_count)
-        .options(load_only(*TAG_LABEL_COLUMNS))
+    rows = db.session.execute(_related_tags(limit), {"tag_id": tag.id})
+    return [
+        RelatedTag(tag=TagLabel(tag_path(slug), name, kind), shared=count)
+        for slug, name, kind, count in rows
+    ]
+
+
+@cache
+def _related_tags(limit: int) -> Select:
+    return (
+        select(Tag.slug, Tag.name, Tag.kind, TagPairCount.post_count)
         .join(TagPairCount, TagPairCount.other_tag_id == Tag.id)
-        .where(TagPairCount.tag_id == tag.id, TagPairCount.post_count > 0)
+        .where(TagPairCount.tag_id == bindparam("tag_id"), TagPairCount.post_count > 0)
         .order_by(TagPairCount.post_count.desc(), Tag.name)
         .limit(inline(limit))
     )
-    return [RelatedTag(tag=row_tag, shared=count) for row_tag, count in rows]
 
 
 @dataclass(frozen=True)
 class Sections:
     """The two short lists of a tag's overview page."""
 
-    patient_posts: list[Post]
-    provider_posts: list[Post]
+    patient_posts: list[Card]
+    provider_posts: list[Card]
 
 
 def overview_sections(tag: Tag, limit: int) -> Sections:
     """The latest experiences and questions members (patients) published in this tag, and the
     latest posts (mostly articles) verified providers published in it, in one query."""
-    found = list(db.session.scalars(_overview_sections(limit), {"listed_tag_id": tag.id}))
+    statement = _overview_sections(limit).params(listed_tag_id=tag.id)
+    found = cards_of(statement, with_tags=False)
     return Sections(
         patient_posts=[post for post in found if post.author.role == "patient"],
         provider_posts=[post for post in found if post.author.role == "provider"],
@@ -134,4 +145,4 @@ def _overview_sections(limit: int) -> Select:
     voices = newest_in_tag.where(Post.kind.in_(PATIENT_KINDS), Post.author_id.in_(patients))
     from_providers = newest_in_tag.where(Post.author_id.in_(providers))
     ids = union_all(voices.subquery().select(), from_providers.subquery().select()).subquery()
-    return published_posts(with_tags=False).join(ids, ids.c.post_id == Post.id)
+    return published_cards().join(ids, ids.c.post_id == Post.id)

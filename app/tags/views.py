@@ -9,7 +9,7 @@ from app.experiences.reports import MIN_MEMBERS, tag_report
 from app.extensions import db
 from app.models import Tag
 from app.models.enums import TAG_KINDS
-from app.posts.queries import paginate
+from app.posts.queries import paginate_cards
 from app.tags import queries
 from app.tags.forms import TagForm
 from app.tags.services import TagInputError, clean_tag_input, create_tag, update_tag
@@ -41,7 +41,7 @@ def show(slug: str):
     listing = answered_filter(queries.tag_listing(tag, kind, sort), answered)
     if answered is not None:
         total = None  # the counters do not know which questions are answered: count the rows
-    posts = paginate(listing, page, POSTS_PER_PAGE, total)
+    posts = paginate_cards(listing, page, POSTS_PER_PAGE, total)
     if posts.page > posts.pages:
         abort(404)
     overview = kind is None and answered is None and page == 1

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Post, Tag, User
 from app.posts import cards
-from app.posts.queries import latest_published
+from app.posts.queries import cards_by, cards_in_tag, latest_cards, latest_published
 from tests.conftest import make_user
 from tests.helpers import make_post, make_tag
 
@@ -37,6 +37,24 @@ def test_a_card_made_of_its_values_is_the_card_the_macro_makes_of_the_post(app):
                 made_of_post = cards.render_card(post, heading)
                 assert cards.post_card(post, heading) == made_of_post
                 assert post.title.replace("<", "&lt;").replace(">", "&gt;") in made_of_post
+
+
+def test_cards_read_as_rows_are_the_cards_of_the_loaded_posts(app):
+    """The public listings read cards from rows: every value must be the one the post, its
+    author and its tags give (tags in the post's order), on every listing's statement."""
+    a_verified_provider_and_a_member(app)
+    unverified = make_user("dr_pending", "provider", verification_state="unverified")
+    make_post(unverified, title="Awaiting checks", tags=[make_tag("zeta-tag"), make_tag("alpha")])
+    db.session.commit()
+    with app.test_request_context("/"):
+        from_posts = [cards.card_of(post) for post in latest_published(10)]
+        assert latest_cards(10) == from_posts
+        assert [tag.name for tag in from_posts[0].tags] == ["Alpha", "Zeta Tag"]
+        assert [card.author.is_verified_provider for card in from_posts] == [False, False, True]
+        tag = db.session.scalar(select(Tag).where(Tag.slug == "aza-cards"))
+        assert cards.cards_of(cards_in_tag(tag)) == [from_posts[2]]
+        provider = db.session.scalar(select(User).where(User.username == "dr_cards"))
+        assert cards.cards_of(cards_by(provider)) == [from_posts[2]]
 
 
 def listing(client) -> str:

@@ -47,6 +47,7 @@ class TagLabel(NamedTuple):
 
 
 class Card(NamedTuple):
+    id: int
     path: str
     kind: str
     title: str
@@ -85,6 +86,7 @@ _lock = threading.Lock()  # a threaded server's requests share the cards
 def card_of(post: Post) -> Card:
     author = post.author
     return Card(
+        id=post.id,
         path=post.path,
         kind=post.kind,
         title=post.title,
@@ -98,10 +100,12 @@ def card_of(post: Post) -> Card:
     )
 
 
-def cards_of(statement: Select, *, with_tags: bool = True) -> list[Card]:
-    """The cards of a statement that selects CARD_COLUMNS, in its order; their tags in one
-    more statement (none when a short list shows none)."""
-    rows = db.session.execute(statement).all()
+def cards_of(
+    statement: Select, values: dict | None = None, *, with_tags: bool = True
+) -> list[Card]:
+    """The cards of a statement that selects CARD_COLUMNS (run with `values`), in its order;
+    their tags in one more statement (none when a short list shows none)."""
+    rows = db.session.execute(statement, values).all()
     labels: dict[int, list[TagLabel]] = {}
     if with_tags and rows:
         for post_id, slug, name, kind in db.session.execute(
@@ -114,6 +118,7 @@ def cards_of(statement: Select, *, with_tags: bool = True) -> list[Card]:
 def card_of_row(row: Row, tags: tuple[TagLabel, ...]) -> Card:
     post_id, slug, kind, title, summary, published_at, length, username, name, role, state = row
     return Card(
+        id=post_id,
         path=post_path(post_id, slug),
         kind=kind,
         title=title,

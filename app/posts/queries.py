@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from sqlalchemy import Select, bindparam, func, select
-from sqlalchemy.orm import defer, joinedload, load_only, selectinload
+from sqlalchemy.orm import defer, joinedload, load_only, selectinload, undefer
 
 from app.db import inline, inline_key
 from app.extensions import db
@@ -126,6 +126,7 @@ def viewable_post(post_id: int, viewer: User | None) -> Post | None:
             byline(Post.reviewed_by),
             selectinload(Post.tags).load_only(*TAG_LABEL_COLUMNS),
             *(defer(column) for column in SOURCE_COLUMNS),  # read only by the edit form
+            undefer(Post.is_answered),  # a question's page says whether it is answered
         )
     )
     if post is None or not can_view(post, viewer):

@@ -11,9 +11,9 @@ from flask import current_app
 from sqlalchemy import Select, bindparam, func, or_, select, union_all
 
 from app.db import UTCDateTime, inline
-from app.extensions import db
 from app.models import Post, Tag, post_tags
-from app.posts.queries import published_posts
+from app.posts.cards import Card, cards_of
+from app.posts.queries import published_cards
 from app.search import SearchError, SearchQuery, get_backend
 
 RELATED_COUNT = 4
@@ -28,14 +28,14 @@ class Neighbours:
     """The posts published just before and just after a post in one of its tags."""
 
     tag: Tag | None = None
-    previous: Post | None = None
-    next: Post | None = None
+    previous: Card | None = None
+    next: Card | None = None
 
     def __bool__(self) -> bool:
         return self.previous is not None or self.next is not None
 
 
-def related_posts(post: Post, limit: int = RELATED_COUNT) -> list[Post]:
+def related_posts(post: Post, limit: int = RELATED_COUNT) -> list[Card]:
     """Posts sharing the most tags with this one, newest first among equals; topped up with
     posts whose text is like this post's title when fewer share a tag."""
     related = sharing_tags(post, limit)
@@ -44,7 +44,7 @@ def related_posts(post: Post, limit: int = RELATED_COUNT) -> list[Post]:
     return related
 
 
-def sharing_tags(post: Post, limit: int) -> list[Post]:
+def sharing_tags(post: Post, limit: int) -> list[Card]:
     """Among the newest CANDIDATES_PER_TAG published posts of each of the post's tags, those
     in the most of its tags, newest first: a few index reads, however large the tags."""
     tag_ids = [tag.id for tag in post.tags]
@@ -52,7 +52,7 @@ def sharing_tags(post: Post, limit: int) -> list[Post]:
         return []
     query = _sharing_tags_query(len(tag_ids), CANDIDATES_PER_TAG, limit)
     values = {"post_id": post.id, **{f"tag_{n}": tag_id for n, tag_id in enumerate(tag_ids)}}
-    return list(db.session.scalars(query, values))
+    return cards_of(query, values, with_tags=False)
 
 
 @cache
@@ -82,14 +82,14 @@ def _sharing_tags_query(tag_count: int, candidates_per_tag: int, limit: int) -> 
         .subquery()
     )
     return (
-        published_posts(with_tags=False)
+        published_cards()
         .join(ranked, ranked.c.post_id == Post.id)
         .order_by(None)
         .order_by(ranked.c.shared.desc(), Post.published_at.desc(), Post.id.desc())
     )
 
 
-def similar_by_title(post: Post, limit: int, exclude: set[int]) -> list[Post]:
+def similar_by_title(post: Post, limit: int, exclude: set[int]) -> list[Card]:
     """Published posts the search index finds for this post's title, best match first.
 
     The index requires every word of a query and widens to any word only when nothing
@@ -109,8 +109,8 @@ def similar_by_title(post: Post, limit: int, exclude: set[int]) -> list[Post]:
     wanted = [post_id for post_id in page.post_ids if post_id not in skip][:limit]
     if not wanted:
         return []
-    query = published_posts(with_tags=False).where(Post.id.in_(wanted))
-    found = {p.id: p for p in db.session.scalars(query)}
+    query = published_cards().where(Post.id.in_(wanted))
+    found = {card.id: card for card in cards_of(query, with_tags=False)}
     return [found[post_id] for post_id in wanted if post_id in found]
 
 
@@ -120,7 +120,7 @@ def previous_next(post: Post) -> Neighbours:
         return Neighbours()
     tag, when = post.tags[0], post.published_at
     values = {"tag_id": tag.id, "when": when, "post_id": post.id}
-    found = list(db.session.scalars(_neighbours_query(), values))
+    found = cards_of(_neighbours_query(), values, with_tags=False)
     previous = next((p for p in found if (p.published_at, p.id) < (when, post.id)), None)
     following = next((p for p in found if (p.published_at, p.id) > (when, post.id)), None)
     return Neighbours(tag=tag, previous=previous, next=following)
@@ -147,4 +147,4 @@ def _neighbours_query() -> Select:
         .subquery()
     )
     ids = union_all(select(before.c.post_id), select(after.c.post_id)).subquery()
-    return published_posts(with_tags=False).join(ids, ids.c.post_id == Post.id)
+    return published_cards().join(ids, ids.c.post_id == Post.id)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
+from typing import NamedTuple
 
 from sqlalchemy import Select, bindparam, func, select, union_all
-from sqlalchemy.orm import defer, load_only
+from sqlalchemy.orm import defer
 
 from app.cache import content_version_column
 from app.db import inline
@@ -15,7 +16,6 @@ from app.models import Post, Tag, TagPairCount, User, post_tags
 from app.models.tags import tag_path
 from app.posts.cards import Card, TagLabel, cards_of
 from app.posts.queries import (
-    TAG_LABEL_COLUMNS,
     cards_in_tag,
     count_in_tag,
     published_cards,
@@ -38,17 +38,27 @@ class RelatedTag:
     shared: int
 
 
+class IndexedTag(NamedTuple):
+    """A tag as an index of tags links it."""
+
+    id: int
+    path: str
+    name: str
+    kind: str
+
+
 @cache
 def _every_tag_with_its_count() -> Select:
     total = func.coalesce(count_in_tag(Tag.id).scalar_subquery(), 0)
-    return select(Tag, total).options(load_only(*TAG_LABEL_COLUMNS)).order_by(Tag.kind, Tag.name)
+    return select(Tag.id, Tag.slug, Tag.name, Tag.kind, total).order_by(Tag.kind, Tag.name)
 
 
-def every_tag_with_counts() -> tuple[list[Tag], dict[int, int]]:
+def every_tag_with_counts() -> tuple[list[IndexedTag], dict[int, int]]:
     """Every tag as far as a link shows it, by kind then name, and how many published posts
     each lists, in one query."""
     rows = db.session.execute(_every_tag_with_its_count()).all()
-    return [tag for tag, _ in rows], {tag.id: int(count) for tag, count in rows}
+    tags = [IndexedTag(tag_id, tag_path(slug), name, kind) for tag_id, slug, name, kind, _ in rows]
+    return tags, {row[0]: int(row[4]) for row in rows}
 
 
 def tag_and_count(slug: str, kind: str | None) -> tuple[Tag, int] | None:
@@ -116,8 +126,7 @@ class Sections:
 def overview_sections(tag: Tag, limit: int) -> Sections:
     """The latest experiences and questions members (patients) published in this tag, and the
     latest posts (mostly articles) verified providers published in it, in one query."""
-    statement = _overview_sections(limit).params(listed_tag_id=tag.id)
-    found = cards_of(statement, with_tags=False)
+    found = cards_of(_overview_sections(limit), {"listed_tag_id": tag.id}, with_tags=False)
     return Sections(
         patient_posts=[post for post in found if post.author.role == "patient"],
         provider_posts=[post for post in found if post.author.role == "provider"],

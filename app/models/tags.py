@@ -28,6 +28,10 @@ def tag_path(slug: str) -> str:
     return f"/tags/{slug}"
 
 
+def synonym_list(synonyms: str) -> list[str]:
+    return [s.strip() for s in synonyms.split(",") if s.strip()]
+
+
 class Tag(TimestampMixin, Base):
     __tablename__ = "tags"
     __table_args__ = (CheckConstraint(in_list("kind", TAG_KINDS), name="kind"),)
@@ -46,7 +50,7 @@ class Tag(TimestampMixin, Base):
 
     @property
     def synonym_list(self) -> list[str]:
-        return [s.strip() for s in self.synonyms.split(",") if s.strip()]
+        return synonym_list(self.synonyms)
 
     def __repr__(self) -> str:
         return f"<Tag {self.slug}>"

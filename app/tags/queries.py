@@ -7,13 +7,12 @@ from functools import cache
 from typing import NamedTuple
 
 from sqlalchemy import Select, bindparam, func, select, union_all
-from sqlalchemy.orm import defer
 
 from app.cache import content_version_column
 from app.db import inline
 from app.extensions import db
 from app.models import Post, Tag, TagPairCount, User, post_tags
-from app.models.tags import tag_path
+from app.models.tags import synonym_list, tag_path
 from app.posts.cards import Card, TagLabel, cards_of
 from app.posts.queries import (
     cards_in_tag,
@@ -61,24 +60,47 @@ def every_tag_with_counts() -> tuple[list[IndexedTag], dict[int, int]]:
     return tags, {row[0]: int(row[4]) for row in rows}
 
 
-def tag_and_count(slug: str, kind: str | None) -> tuple[Tag, int] | None:
+class ShownTag(NamedTuple):
+    """A tag as its page (or an API filter) uses it, read as a row."""
+
+    id: int
+    slug: str
+    name: str
+    kind: str
+    description_html: str
+    synonyms: str
+
+    @property
+    def path(self) -> str:
+        return tag_path(self.slug)
+
+    @property
+    def synonym_list(self) -> list[str]:
+        return synonym_list(self.synonyms)
+
+
+def tag_and_count(slug: str, kind: str | None) -> tuple[ShownTag, int] | None:
     """The tag a tag page shows (without the Markdown of its introduction) and how many
     published posts it lists, in one query."""
     found = tag_count_and_version(slug, kind)
     return None if found is None else found[:2]
 
 
-def tag_count_and_version(slug: str, kind: str | None) -> tuple[Tag, int, int] | None:
+def tag_count_and_version(slug: str, kind: str | None) -> tuple[ShownTag, int, int] | None:
     """tag_and_count, and the page cache's content version (which the tag's member reports
     are kept at), in the same query."""
+    row = db.session.execute(_tag_count_and_version(kind), {"slug": slug}).first()
+    if row is None:
+        return None
+    *tag, total, version = row
+    return ShownTag(*tag), int(total), int(version)
+
+
+@cache
+def _tag_count_and_version(kind: str | None) -> Select:
     total = func.coalesce(count_in_tag(Tag.id, kind).scalar_subquery(), 0)
-    query = (
-        select(Tag, total, content_version_column())
-        .where(Tag.slug == slug)
-        .options(defer(Tag.description_source))
-    )
-    row = db.session.execute(query).first()
-    return None if row is None else (row[0], int(row[1]), int(row[2]))
+    shown = (Tag.id, Tag.slug, Tag.name, Tag.kind, Tag.description_html, Tag.synonyms)
+    return select(*shown, total, content_version_column()).where(Tag.slug == bindparam("slug"))
 
 
 def tag_listing(tag: Tag, kind: str | None, sort: str) -> Select:

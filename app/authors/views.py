@@ -6,7 +6,7 @@ from flask_login import current_user
 from app.account.profile import pending_change
 from app.auth.services import PUBLIC_PAGE_ROLES
 from app.models import User
-from app.posts.queries import author_named, cards_by, paginate_cards
+from app.posts.queries import author_named, cards_by_an_author, paginate_cards
 from app.web import page_number
 
 bp = Blueprint("authors", __name__, url_prefix="/authors")
@@ -27,7 +27,8 @@ def show(username: str):
     if author is None:
         abort(404)
     total = author.published_post_count
-    posts = paginate_cards(cards_by(author), page_number(), POSTS_PER_PAGE, total)
+    listing, values = cards_by_an_author(), {"listed_author_id": author.id}
+    posts = paginate_cards(listing, values, page_number(), POSTS_PER_PAGE, total)
     if not profile_is_public(author, posts.total) or posts.page > posts.pages:
         abort(404)
     pending = pending_change(author) if sees_pending_profile(author) else None

@@ -8,7 +8,7 @@ so content that is not published cannot leak through a forgotten filter.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import defer, joinedload, load_only, selectinload, undefer
@@ -140,10 +140,31 @@ def paginate(query: Select, page: int, per_page: int, total: int | None = None) 
     return Page(items=list(items), page=page, per_page=per_page, total=counted(query, total))
 
 
-def paginate_cards(query: Select, page: int, per_page: int, total: int | None = None) -> Page:
-    """paginate for a statement built on published_cards: the page's items are Cards."""
-    items = cards_of(page_window(query, page, per_page))
-    return Page(items=items, page=page, per_page=per_page, total=counted(query, total))
+def paginate_cards(
+    listing: Select, values: dict, page: int, per_page: int, total: int | None = None
+) -> Page:
+    """paginate for a listing built once on published_cards and run with `values` (so the
+    statement, its window and their compiled SQL are reused): the page's items are Cards."""
+    window = {**values, "window_size": per_page, "window_start": (page - 1) * per_page}
+    items = cards_of(windowed(listing), window)
+    if total is None:
+        total = db.session.scalar(counting(listing), values)
+    return Page(items=items, page=page, per_page=per_page, total=total or 0)
+
+
+# A listing's window and count, built once per listing statement (at most one per filter
+# combination, so the bound is generous).
+LISTING_SHAPES = 256
+
+
+@lru_cache(maxsize=LISTING_SHAPES)
+def windowed(listing: Select) -> Select:
+    return listing.limit(inline_key("window_size")).offset(inline_key("window_start"))
+
+
+@lru_cache(maxsize=LISTING_SHAPES)
+def counting(listing: Select) -> Select:
+    return select(func.count()).select_from(listing.order_by(None).subquery())
 
 
 def page_window(query: Select, page: int, per_page: int) -> Select:
@@ -162,7 +183,7 @@ def latest_published(limit: int) -> list[Post]:
 
 def latest_cards(limit: int) -> list[Card]:
     """The cards of the newest published posts (the home page's listing)."""
-    return cards_of(published_cards().limit(inline(limit)))
+    return cards_of(windowed(published_cards()), {"window_size": limit, "window_start": 0})
 
 
 def published_in_tag(tag: Tag, *, with_tags: bool = True, with_bodies: bool = False) -> Select:
@@ -170,9 +191,9 @@ def published_in_tag(tag: Tag, *, with_tags: bool = True, with_bodies: bool = Fa
     return in_a_tag(with_tags=with_tags, with_bodies=with_bodies).params(listed_tag_id=tag.id)
 
 
-def cards_in_tag(tag: Tag) -> Select:
-    """published_in_tag as the rows of their cards."""
-    return listed_in_a_tag(published_cards()).params(listed_tag_id=tag.id)
+def cards_in_a_tag() -> Select:
+    """published_in_tag as the rows of their cards: run it with `listed_tag_id`."""
+    return listed_in_a_tag(published_cards())
 
 
 @cache
@@ -199,9 +220,9 @@ def published_by(author: User, *, with_bodies: bool = False) -> Select:
     return by_an_author(published_posts(with_bodies=with_bodies)).params(listed_author_id=author.id)
 
 
-def cards_by(author: User) -> Select:
-    """published_by as the rows of their cards."""
-    return by_an_author(published_cards()).params(listed_author_id=author.id)
+def cards_by_an_author() -> Select:
+    """published_by as the rows of their cards: run it with `listed_author_id`."""
+    return by_an_author(published_cards())
 
 
 @cache

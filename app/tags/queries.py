@@ -8,6 +8,7 @@ from typing import NamedTuple
 
 from sqlalchemy import Select, bindparam, func, select, union_all
 
+from app.answers.services import answered_filter
 from app.cache import content_version_column
 from app.db import inline
 from app.extensions import db
@@ -15,7 +16,7 @@ from app.models import Post, Tag, TagPairCount, User, post_tags
 from app.models.tags import synonym_list, tag_path
 from app.posts.cards import Card, TagLabel, cards_of
 from app.posts.queries import (
-    cards_in_tag,
+    cards_in_a_tag,
     count_in_tag,
     published_cards,
 )
@@ -103,10 +104,11 @@ def _tag_count_and_version(kind: str | None) -> Select:
     return select(*shown, total, content_version_column()).where(Tag.slug == bindparam("slug"))
 
 
-def tag_listing(tag: Tag, kind: str | None, sort: str) -> Select:
-    """The cards of the tag's published posts, optionally of one kind; newest first or most
-    helpful first."""
-    query = cards_in_tag(tag)
+@cache
+def tag_listing(kind: str | None, sort: str, answered: str | None) -> Select:
+    """The cards of a tag's published posts (run it with `listed_tag_id`), optionally of one
+    kind or only questions answered or not; newest first or most helpful first."""
+    query = answered_filter(cards_in_a_tag(), answered)
     if kind is not None:
         query = query.where(Post.kind == kind)
     if sort == "helpful":  # the listing index's copies, so one index gives the order

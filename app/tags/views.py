@@ -3,7 +3,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from app.answers.services import ANSWERED_CHOICES, answered_filter
+from app.answers.services import ANSWERED_CHOICES
 from app.auth.access import moderator_required
 from app.experiences.reports import MIN_MEMBERS, tag_report
 from app.extensions import db
@@ -38,10 +38,10 @@ def show(slug: str):
     if found is None:
         abort(404)
     tag, total, version = found
-    listing = answered_filter(queries.tag_listing(tag, kind, sort), answered)
+    listing = queries.tag_listing(kind, sort, answered)
     if answered is not None:
         total = None  # the counters do not know which questions are answered: count the rows
-    posts = paginate_cards(listing, page, POSTS_PER_PAGE, total)
+    posts = paginate_cards(listing, {"listed_tag_id": tag.id}, page, POSTS_PER_PAGE, total)
     if posts.page > posts.pages:
         abort(404)
     overview = kind is None and answered is None and page == 1

@@ -11,7 +11,13 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Post, Tag, User
 from app.posts import cards
-from app.posts.queries import cards_by, cards_in_tag, latest_cards, latest_published
+from app.posts.queries import (
+    cards_by_an_author,
+    cards_in_a_tag,
+    latest_cards,
+    latest_published,
+    paginate_cards,
+)
 from tests.conftest import make_user
 from tests.helpers import make_post, make_tag
 
@@ -52,9 +58,11 @@ def test_cards_read_as_rows_are_the_cards_of_the_loaded_posts(app):
         assert [tag.name for tag in from_posts[0].tags] == ["Alpha", "Zeta Tag"]
         assert [card.author.is_verified_provider for card in from_posts] == [False, False, True]
         tag = db.session.scalar(select(Tag).where(Tag.slug == "aza-cards"))
-        assert cards.cards_of(cards_in_tag(tag)) == [from_posts[2]]
-        provider = db.session.scalar(select(User).where(User.username == "dr_cards"))
-        assert cards.cards_of(cards_by(provider)) == [from_posts[2]]
+        in_tag = paginate_cards(cards_in_a_tag(), {"listed_tag_id": tag.id}, 1, 20)
+        assert (in_tag.items, in_tag.total) == ([from_posts[2]], 1)
+        member = db.session.scalar(select(User).where(User.username == "card_member"))
+        by_member = paginate_cards(cards_by_an_author(), {"listed_author_id": member.id}, 1, 20)
+        assert (by_member.items, by_member.total) == ([from_posts[1]], 1)
 
 
 def listing(client) -> str:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from urllib.parse import urlencode
 
-from flask import Flask, request
+from flask import Flask, request, url_for
 from markupsafe import Markup
 
 from app.links import site_url_for
@@ -59,6 +60,38 @@ def site_path(path: str) -> str:
     return request.script_root + path
 
 
+# The links of every page's head and header: the same on every request under one mount point.
+SITE_LINKS = {
+    "home": ("main.home", {}),
+    "topics": ("tags.index", {}),
+    "search": ("main.search", {}),
+    "sign_in": ("auth.login", {}),
+    "join": ("auth.register", {}),
+    "stylesheet": ("static", {"filename": "css/site.css"}),
+    "icon": ("static", {"filename": "img/favicon.svg"}),
+}
+MOUNT_POINTS_KEPT = 4
+_site_links: dict[str, dict[str, str]] = {}
+
+
+def site_links() -> dict[str, str]:
+    """SITE_LINKS as url_for builds them, once per mount point (seven url_for calls a page)."""
+    root = request.script_root
+    links = _site_links.get(root)
+    if links is None:
+        links = {name: url_for(endpoint, **args) for name, (endpoint, args) in SITE_LINKS.items()}
+        if len(_site_links) >= MOUNT_POINTS_KEPT:
+            _site_links.clear()
+        _site_links[root] = links
+    return links
+
+
+def with_query(path: str, **args: str | int | None) -> str:
+    """site_path with query arguments (those not None, in order), as url_for builds them."""
+    kept = {name: value for name, value in args.items() if value is not None}
+    return site_path(path) + ("?" + urlencode(kept) if kept else "")
+
+
 def unread_notifications() -> int:
     from flask_login import current_user
     from sqlalchemy import func, select
@@ -104,6 +137,8 @@ def register(app: Flask) -> None:
         all_tags=all_tags,
         site_url_for=site_url_for,
         post_card_html=post_card,
+        site_links=site_links,
+        with_query=with_query,
     )
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

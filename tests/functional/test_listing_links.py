@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from flask import url_for
 
-from app.templating import site_path
+from app.templating import SITE_LINKS, site_links, site_path, with_query
 from tests.helpers import make_post, make_tag
 
 
@@ -29,3 +29,21 @@ def test_listing_links_keep_the_mount_point(app, client, users):
     assert f'href="/community{post.path}"' in page
     assert 'href="/community/tags/lupus-nephritis"' in page
     assert 'href="/community/authors/pat"' in page
+
+
+@pytest.mark.parametrize("base_url", ["http://localhost/", "http://example.org/community/"])
+def test_links_built_without_url_for_are_the_routes(app, base_url):
+    tag = make_tag("lupus-nephritis")
+    filters = [{}, {"kind": "question"}, {"kind": None, "answered": "no", "sort": "helpful"}]
+    with app.test_request_context("/", base_url=base_url):
+        for args in filters:
+            assert with_query(tag.path, **args) == url_for("tags.show", slug=tag.slug, **args)
+        links = site_links()
+        assert links == {name: url_for(endpoint, **a) for name, (endpoint, a) in SITE_LINKS.items()}
+        assert links["home"] == url_for("main.home")
+
+
+def test_the_header_links_of_one_mount_point_are_not_served_under_another(app, client):
+    client.get("/", base_url="http://example.org/community/")
+    page = client.get("/", base_url="http://localhost/").get_data(as_text=True)
+    assert 'href="/tags/"' in page and "/community/" not in page

@@ -13,8 +13,9 @@ from __future__ import annotations
 import json
 import unicodedata
 from dataclasses import dataclass
+from functools import cache
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Select, bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.auth.services import AccountError, username_problem
@@ -29,8 +30,10 @@ from app.models import (
     Tag,
     User,
 )
+from app.models.tags import tag_path
 from app.moderation import gate
 from app.moderation.service import MAX_REASON, ModerationError
+from app.posts.cards import TagLabel
 
 DISPLAY_NAME_MAX = 80
 BIO_MAX = 5000
@@ -250,19 +253,23 @@ def _save_conditions(member: User, wanted: dict[int, str]) -> None:
             row.shown = choice == "shown"
 
 
-def shown_conditions(member: User) -> list[Tag]:
+def shown_conditions(member: User) -> list[TagLabel]:
     """The conditions a member chose to show on their public profile."""
-    return list(
-        db.session.scalars(
-            select(Tag)
-            .join(MemberCondition, MemberCondition.tag_id == Tag.id)
-            .where(
-                MemberCondition.user_id == member.id,
-                MemberCondition.shown.is_(True),
-                Tag.kind == "condition",
-            )
-            .order_by(Tag.name)
+    rows = db.session.execute(_shown_conditions(), {"member_id": member.id})
+    return [TagLabel(tag_path(slug), name, kind) for slug, name, kind in rows]
+
+
+@cache
+def _shown_conditions() -> Select:
+    return (
+        select(Tag.slug, Tag.name, Tag.kind)
+        .join(MemberCondition, MemberCondition.tag_id == Tag.id)
+        .where(
+            MemberCondition.user_id == bindparam("member_id"),
+            MemberCondition.shown.is_(True),
+            Tag.kind == "condition",
         )
+        .order_by(Tag.name)
     )
 
 

@@ -11,7 +11,9 @@ first meets the primary key or unique constraint and is answered from the row it
 
 from __future__ import annotations
 
-from sqlalchemy import case, delete, func, or_, select, update
+from functools import cache
+
+from sqlalchemy import Select, bindparam, case, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.errors import DomainError
@@ -156,7 +158,12 @@ def is_following_author(author: User, member: User | None) -> bool:
 
 
 def follower_count(author: User) -> int:
-    return db.session.scalar(select(func.count(Follow.id)).where(Follow.author_id == author.id))
+    return db.session.scalar(_follower_count(), {"author_id": author.id})
+
+
+@cache
+def _follower_count() -> Select:
+    return select(func.count(Follow.id)).where(Follow.author_id == bindparam("author_id"))
 
 
 def saved_posts(member: User):

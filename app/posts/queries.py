@@ -99,8 +99,16 @@ def byline(relationship):
 
 def author_named(username: str) -> User | None:
     """The account behind a public author page or feed, loaded as far as the page shows it."""
-    query = select(User).where(User.username == username)
-    return db.session.scalar(query.options(load_only(*PROFILE_COLUMNS)))
+    return db.session.scalar(_author_named(), {"username": username})
+
+
+@cache
+def _author_named() -> Select:
+    return (
+        select(User)
+        .where(User.username == bindparam("username"))
+        .options(load_only(*PROFILE_COLUMNS))
+    )
 
 
 def can_view(post: Post, viewer: User | None) -> bool:

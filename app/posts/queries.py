@@ -126,7 +126,7 @@ def can_view(post: Post, viewer: User | None) -> bool:
 
 
 def viewable_post(post_id: int, viewer: User | None) -> Post | None:
-    post = db.session.scalars(_post_page(), {"post_id": post_id}).unique().first()
+    post = db.session.scalar(_post_page(), {"post_id": post_id})
     if post is None or not can_view(post, viewer):
         return None
     return post
@@ -134,15 +134,15 @@ def viewable_post(post_id: int, viewer: User | None) -> Post | None:
 
 @cache
 def _post_page() -> Select:
-    """A post with what its page shows, in one statement: its author and reviewer, and its
-    tags joined (a few rows for one post cost less than a second statement)."""
+    """A post with what its page shows: its author and reviewer joined, its tags in a second
+    statement (SQLite would build the join of every post's tags before picking this post's)."""
     return (
         select(Post)
         .where(Post.id == bindparam("post_id"))
         .options(
             byline(Post.author),
             byline(Post.reviewed_by),
-            joinedload(Post.tags).load_only(*TAG_LABEL_COLUMNS),
+            selectinload(Post.tags).load_only(*TAG_LABEL_COLUMNS),
             *(defer(column) for column in SOURCE_COLUMNS),  # read only by the edit form
             undefer(Post.is_answered),  # a question's page says whether it is answered
         )

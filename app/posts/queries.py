@@ -36,6 +36,9 @@ BYLINE_COLUMNS = (
 PROFILE_COLUMNS = (*BYLINE_COLUMNS, User.bio_html, User.created_at, User.published_post_count)
 # What a card or a post page shows of a tag.
 TAG_LABEL_COLUMNS = (Tag.slug, Tag.name, Tag.kind)
+# Statements derived from a listing built once (its window, its count, its tag or author
+# filter) are kept per listing: one per filter combination, so the bound is generous.
+LISTING_SHAPES = 256
 
 
 @dataclass(frozen=True)
@@ -167,11 +170,6 @@ def paginate_cards(
     return Page(items=items, page=page, per_page=per_page, total=total or 0)
 
 
-# A listing's window and count, built once per listing statement (at most one per filter
-# combination, so the bound is generous).
-LISTING_SHAPES = 256
-
-
 @lru_cache(maxsize=LISTING_SHAPES)
 def windowed(listing: Select) -> Select:
     return listing.limit(inline_key("window_size")).offset(inline_key("window_start"))
@@ -217,7 +215,7 @@ def in_a_tag(*, with_tags: bool = True, with_bodies: bool = False) -> Select:
     return listed_in_a_tag(published_posts(with_tags=with_tags, with_bodies=with_bodies))
 
 
-@cache
+@lru_cache(maxsize=LISTING_SHAPES)
 def listed_in_a_tag(published: Select) -> Select:
     """Published posts (or their cards) in the tag `listed_tag_id`, from the listing index."""
     return (
@@ -240,7 +238,7 @@ def cards_by_an_author() -> Select:
     return by_an_author(published_cards())
 
 
-@cache
+@lru_cache(maxsize=LISTING_SHAPES)
 def by_an_author(published: Select) -> Select:
     return published.where(Post.author_id == inline_key("listed_author_id"))
 

@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.auth.services import AccountError, username_problem
 from app.content import render_markdown
-from app.db import utcnow
+from app.db import read, utcnow
 from app.extensions import db
 from app.models import (
     MemberCondition,
@@ -255,7 +255,7 @@ def _save_conditions(member: User, wanted: dict[int, str]) -> None:
 
 def shown_conditions(member: User) -> list[TagLabel]:
     """The conditions a member chose to show on their public profile."""
-    rows = db.session.execute(_shown_conditions(), {"member_id": member.id})
+    rows = read(_shown_conditions(), {"member_id": member.id})
     return [TagLabel(tag_path(slug), name, kind) for slug, name, kind in rows]
 
 

@@ -16,6 +16,7 @@ from functools import cache
 from sqlalchemy import Select, bindparam, case, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
+from app.db import read
 from app.errors import DomainError
 from app.extensions import db
 from app.models import Bookmark, Follow, Post, Reaction, Tag, User, post_tags
@@ -158,7 +159,7 @@ def is_following_author(author: User, member: User | None) -> bool:
 
 
 def follower_count(author: User) -> int:
-    return db.session.scalar(_follower_count(), {"author_id": author.id})
+    return read(_follower_count(), {"author_id": author.id}).scalar()
 
 
 @cache

@@ -23,7 +23,7 @@ from flask import current_app, request
 from markupsafe import Markup
 from sqlalchemy import Row, Select, bindparam, select
 
-from app.extensions import db
+from app.db import read
 from app.models import Post, Tag, User, post_tags
 from app.models.posts import post_path, reading_minutes
 from app.models.tags import tag_path
@@ -105,12 +105,10 @@ def cards_of(
 ) -> list[Card]:
     """The cards of a statement that selects CARD_COLUMNS (run with `values`), in its order;
     their tags in one more statement (none when a short list shows none)."""
-    rows = db.session.execute(statement, values).all()
+    rows = read(statement, values).all()
     labels: dict[int, list[TagLabel]] = {}
     if with_tags and rows:
-        for post_id, slug, name, kind in db.session.execute(
-            _TAG_LABELS, {"post_ids": [row[0] for row in rows]}
-        ):
+        for post_id, slug, name, kind in read(_TAG_LABELS, {"post_ids": [row[0] for row in rows]}):
             labels.setdefault(post_id, []).append(TagLabel(tag_path(slug), name, kind))
     return [card_of_row(row, tuple(labels.get(row[0], ()))) for row in rows]
 

@@ -13,7 +13,7 @@ from functools import cache, lru_cache
 from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import defer, joinedload, load_only, selectinload, undefer
 
-from app.db import inline, inline_key
+from app.db import inline, inline_key, read
 from app.extensions import db
 from app.models import Comment, Post, Tag, TagKindCount, User, post_tags
 from app.posts.cards import CARD_COLUMNS, Card, cards_of
@@ -166,7 +166,7 @@ def paginate_cards(
     window = {**values, "window_size": per_page, "window_start": (page - 1) * per_page}
     items = cards_of(windowed(listing), window)
     if total is None:
-        total = db.session.scalar(counting(listing), values)
+        total = read(counting(listing), values).scalar()
     return Page(items=items, page=page, per_page=per_page, total=total or 0)
 
 

@@ -10,8 +10,7 @@ from sqlalchemy import Select, bindparam, func, select, union_all
 
 from app.answers.services import answered_filter
 from app.cache import content_version_column
-from app.db import inline
-from app.extensions import db
+from app.db import inline, read
 from app.models import Post, Tag, TagPairCount, User, post_tags
 from app.models.tags import synonym_list, tag_path
 from app.posts.cards import Card, TagLabel, cards_of
@@ -56,7 +55,7 @@ def _every_tag_with_its_count() -> Select:
 def every_tag_with_counts() -> tuple[list[IndexedTag], dict[int, int]]:
     """Every tag as far as a link shows it, by kind then name, and how many published posts
     each lists, in one query."""
-    rows = db.session.execute(_every_tag_with_its_count()).all()
+    rows = read(_every_tag_with_its_count()).all()
     tags = [IndexedTag(tag_id, tag_path(slug), name, kind) for tag_id, slug, name, kind, _ in rows]
     return tags, {row[0]: int(row[4]) for row in rows}
 
@@ -90,7 +89,7 @@ def tag_and_count(slug: str, kind: str | None) -> tuple[ShownTag, int] | None:
 def tag_count_and_version(slug: str, kind: str | None) -> tuple[ShownTag, int, int] | None:
     """tag_and_count, and the page cache's content version (which the tag's member reports
     are kept at), in the same query."""
-    row = db.session.execute(_tag_count_and_version(kind), {"slug": slug}).first()
+    row = read(_tag_count_and_version(kind), {"slug": slug}).first()
     if row is None:
         return None
     *tag, total, version = row
@@ -121,7 +120,7 @@ def tag_listing(kind: str | None, sort: str, answered: str | None) -> Select:
 
 def related_tags(tag: Tag, limit: int) -> list[RelatedTag]:
     """Tags that appear most often beside this one on published posts (from the counters)."""
-    rows = db.session.execute(_related_tags(limit), {"tag_id": tag.id})
+    rows = read(_related_tags(limit), {"tag_id": tag.id})
     return [
         RelatedTag(tag=TagLabel(tag_path(slug), name, kind), shared=count)
         for slug, name, kind, count in rows

@@ -159,3 +159,12 @@ def test_a_card_pushed_out_by_another_thread_while_it_is_read_is_no_error(app, m
         thread.join()
     assert errors == []
     assert [card.title for _, _, card in cards._cards] == ["Pushes it out"]
+
+
+def test_cards_read_past_the_orm_see_changes_the_session_has_not_flushed(app):
+    a_verified_provider_and_a_member(app)
+    post = db.session.scalar(select(Post).where(Post.title == "No tags at all"))
+    post.title = "Retitled, not flushed yet"
+    assert post in db.session.dirty
+    with app.test_request_context("/"):
+        assert "Retitled, not flushed yet" in [card.title for card in latest_cards(10)]

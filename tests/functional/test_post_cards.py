@@ -162,9 +162,12 @@ def test_a_card_pushed_out_by_another_thread_while_it_is_read_is_no_error(app, m
 
 
 def test_cards_read_past_the_orm_see_changes_the_session_has_not_flushed(app):
+    """A request that changes a post and then shows a listing (in its transaction) sees it."""
     a_verified_provider_and_a_member(app)
-    post = db.session.scalar(select(Post).where(Post.title == "No tags at all"))
-    post.title = "Retitled, not flushed yet"
-    assert post in db.session.dirty
-    with app.test_request_context("/"):
+    db.session.remove()
+    with app.test_request_context("/", method="POST"):
+        post = db.session.scalar(select(Post).where(Post.title == "No tags at all"))
+        post.title = "Retitled, not flushed yet"
+        assert post in db.session.dirty
         assert "Retitled, not flushed yet" in [card.title for card in latest_cards(10)]
+        db.session.rollback()

@@ -7,10 +7,11 @@ from datetime import datetime
 from urllib.parse import urlencode
 
 from flask import Flask, request, url_for
+from flask_login import current_user
 from markupsafe import Markup
 
 from app.links import site_url_for
-from app.posts.cards import post_card
+from app.posts.cards import compact_item, post_card
 
 ROLE_LABELS = {
     "patient": "Member",
@@ -93,7 +94,6 @@ def with_query(path: str, **args: str | int | None) -> str:
 
 
 def unread_notifications() -> int:
-    from flask_login import current_user
     from sqlalchemy import func, select
 
     from app.extensions import db
@@ -137,8 +137,12 @@ def register(app: Flask) -> None:
         all_tags=all_tags,
         site_url_for=site_url_for,
         post_card_html=post_card,
+        compact_item_html=compact_item,
         site_links=site_links,
         with_query=with_query,
+        # A global as well as Flask-Login's context variable, so that macros imported without
+        # the page's context (imported once, not on every render) can ask who is reading.
+        current_user=current_user,
     )
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

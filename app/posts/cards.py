@@ -130,14 +130,26 @@ def card_of_row(row: Row, tags: tuple[TagLabel, ...]) -> Card:
 
 def post_card(post: Post | Card, heading: str = "h3") -> Markup:
     """The card of a post in a listing (`_macros/posts.html`'s post_card, made of its Card)."""
+    return _kept(heading, post)
+
+
+def compact_item(post: Post | Card) -> Markup:
+    """A post's line in a short list (`_macros/posts.html`'s compact_item)."""
+    return _kept(COMPACT, post)
+
+
+COMPACT = "compact"
+
+
+def _kept(shape: str, post: Post | Card) -> Markup:
     card = post if isinstance(post, Card) else card_of(post)
-    key = (request.script_root, heading, card)
+    key = (request.script_root, shape, card)
     with _lock:
         html = _cards.get(key)
         if html is not None:
             _cards.move_to_end(key)
             return html
-    html = render_card(key[2], heading)
+    html = render_compact(card) if shape == COMPACT else render_card(card, shape)
     with _lock:
         _cards[key] = html
         while len(_cards) > MAX_CARDS:
@@ -146,5 +158,12 @@ def post_card(post: Post | Card, heading: str = "h3") -> Markup:
 
 
 def render_card(card: Card | Post, heading: str) -> Markup:
-    macros = current_app.jinja_env.get_template("_macros/posts.html").module
-    return Markup(str(macros.post_card(card, heading)))
+    return Markup(str(_macros().post_card(card, heading)))
+
+
+def render_compact(card: Card | Post) -> Markup:
+    return Markup(str(_macros().compact_item(card)))
+
+
+def _macros():
+    return current_app.jinja_env.get_template("_macros/posts.html").module

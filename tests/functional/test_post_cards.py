@@ -43,6 +43,9 @@ def test_a_card_made_of_its_values_is_the_card_the_macro_makes_of_the_post(app):
                 made_of_post = cards.render_card(post, heading)
                 assert cards.post_card(post, heading) == made_of_post
                 assert post.title.replace("<", "&lt;").replace(">", "&gt;") in made_of_post
+            compact = cards.render_compact(post)
+            assert cards.compact_item(post) == compact == cards.compact_item(cards.card_of(post))
+            assert post.title.replace("<", "&lt;").replace(">", "&gt;") in compact
 
 
 def test_cards_read_as_rows_are_the_cards_of_the_loaded_posts(app):

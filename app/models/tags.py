@@ -32,7 +32,22 @@ def synonym_list(synonyms: str) -> list[str]:
     return [s.strip() for s in synonyms.split(",") if s.strip()]
 
 
-class Tag(TimestampMixin, Base):
+class TagNaming:
+    """A tag's address and synonym list, made of its slug and synonyms: for the model and for
+    the rows that stand in for it on public pages."""
+
+    __slots__ = ()
+
+    @property
+    def path(self) -> str:
+        return tag_path(self.slug)
+
+    @property
+    def synonym_list(self) -> list[str]:
+        return synonym_list(self.synonyms)
+
+
+class Tag(TagNaming, TimestampMixin, Base):
     __tablename__ = "tags"
     __table_args__ = (CheckConstraint(in_list("kind", TAG_KINDS), name="kind"),)
 
@@ -43,14 +58,6 @@ class Tag(TimestampMixin, Base):
     description_source: Mapped[str] = mapped_column(Text, default="")
     description_html: Mapped[str] = mapped_column(Text, default="")
     synonyms: Mapped[str] = mapped_column(Text, default="")
-
-    @property
-    def path(self) -> str:
-        return tag_path(self.slug)
-
-    @property
-    def synonym_list(self) -> list[str]:
-        return synonym_list(self.synonyms)
 
     def __repr__(self) -> str:
         return f"<Tag {self.slug}>"

@@ -12,7 +12,7 @@ from app.answers.services import answered_filter
 from app.cache import content_version_column
 from app.db import inline, read
 from app.models import Post, Tag, TagPairCount, User, post_tags
-from app.models.tags import synonym_list, tag_path
+from app.models.tags import TagNaming, tag_path
 from app.posts.cards import Card, TagLabel, cards_of
 from app.posts.queries import (
     cards_in_a_tag,
@@ -60,9 +60,7 @@ def every_tag_with_counts() -> tuple[list[IndexedTag], dict[int, int]]:
     return tags, {row[0]: int(row[4]) for row in rows}
 
 
-class ShownTag(NamedTuple):
-    """A tag as its page (or an API filter) uses it, read as a row."""
-
+class TagRow(NamedTuple):
     id: int
     slug: str
     name: str
@@ -70,13 +68,11 @@ class ShownTag(NamedTuple):
     description_html: str
     synonyms: str
 
-    @property
-    def path(self) -> str:
-        return tag_path(self.slug)
 
-    @property
-    def synonym_list(self) -> list[str]:
-        return synonym_list(self.synonyms)
+class ShownTag(TagNaming, TagRow):
+    """A tag as its page (or an API filter) uses it, read as a row."""
+
+    __slots__ = ()
 
 
 def tag_and_count(slug: str, kind: str | None) -> tuple[ShownTag, int] | None:

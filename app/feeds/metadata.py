@@ -6,7 +6,7 @@ Only public facts go in: display names, handles, verified credentials, never an 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 
 from flask import request
@@ -14,6 +14,7 @@ from flask import request
 from app.content.render import summarize
 from app.links import site_url, site_url_for
 from app.models import ArticleReference, Comment, Post, Tag, User
+from app.posts.queries import PostTag
 
 SITE_NAME = "AZA & AIH Community"
 DESCRIPTION_LIMIT = 200
@@ -128,7 +129,10 @@ def citation(reference: ArticleReference) -> dict:
 
 
 def post_jsonld(
-    post: Post, comments: Iterable[Comment] = (), references: Iterable[ArticleReference] = ()
+    post: Post,
+    tags: Sequence[Tag | PostTag],
+    comments: Iterable[Comment] = (),
+    references: Iterable[ArticleReference] = (),
 ) -> dict:
     """Article pages are MedicalWebPage + Article; experiences and questions are forum posts."""
     url = post_url(post)
@@ -147,10 +151,10 @@ def post_jsonld(
     }
     if post.summary:
         data["description"] = post.summary
-    if post.tags:
-        data["keywords"] = [tag.name for tag in post.tags]
+    if tags:
+        data["keywords"] = [tag.name for tag in tags]
     if article:
-        data["about"] = [{"@type": "Thing", "name": tag.name} for tag in post.tags]
+        data["about"] = [{"@type": "Thing", "name": tag.name} for tag in tags]
         if post.reviewed_by is not None:
             data["reviewedBy"] = person(post.reviewed_by)
         if post.last_reviewed_at is not None:

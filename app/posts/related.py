@@ -4,6 +4,7 @@ first tag. Only published posts, through the helpers in app.posts.queries."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 
@@ -11,9 +12,9 @@ from flask import current_app
 from sqlalchemy import Select, bindparam, func, or_, select, union_all
 
 from app.db import UTCDateTime, inline
-from app.models import Post, Tag, post_tags
+from app.models import Post, post_tags
 from app.posts.cards import Card, cards_of
-from app.posts.queries import published_cards
+from app.posts.queries import PostTag, published_cards
 from app.search import SearchError, SearchQuery, get_backend
 
 RELATED_COUNT = 4
@@ -27,7 +28,7 @@ log = logging.getLogger(__name__)
 class Neighbours:
     """The posts published just before and just after a post in one of its tags."""
 
-    tag: Tag | None = None
+    tag: PostTag | None = None
     previous: Card | None = None
     next: Card | None = None
 
@@ -35,19 +36,19 @@ class Neighbours:
         return self.previous is not None or self.next is not None
 
 
-def related_posts(post: Post, limit: int = RELATED_COUNT) -> list[Card]:
-    """Posts sharing the most tags with this one, newest first among equals; topped up with
-    posts whose text is like this post's title when fewer share a tag."""
-    related = sharing_tags(post, limit)
+def related_posts(post: Post, tags: Sequence[PostTag], limit: int = RELATED_COUNT) -> list[Card]:
+    """Posts sharing the most tags (the post's `tags`) with this one, newest first among
+    equals; topped up with posts whose text is like this post's title when fewer share a tag."""
+    related = sharing_tags(post, tags, limit)
     if len(related) < limit:
         related += similar_by_title(post, limit - len(related), {p.id for p in related})
     return related
 
 
-def sharing_tags(post: Post, limit: int) -> list[Card]:
+def sharing_tags(post: Post, tags: Sequence[PostTag], limit: int) -> list[Card]:
     """Among the newest CANDIDATES_PER_TAG published posts of each of the post's tags, those
     in the most of its tags, newest first: a few index reads, however large the tags."""
-    tag_ids = [tag.id for tag in post.tags]
+    tag_ids = [tag.id for tag in tags]
     if not tag_ids:
         return []
     query = _sharing_tags_query(len(tag_ids), CANDIDATES_PER_TAG, limit)
@@ -114,11 +115,11 @@ def similar_by_title(post: Post, limit: int, exclude: set[int]) -> list[Card]:
     return [found[post_id] for post_id in wanted if post_id in found]
 
 
-def previous_next(post: Post) -> Neighbours:
+def previous_next(post: Post, tags: Sequence[PostTag]) -> Neighbours:
     """The published posts just before and after this one in its first tag (one query)."""
-    if not post.is_public or post.published_at is None or not post.tags:
+    if not post.is_public or post.published_at is None or not tags:
         return Neighbours()
-    tag, when = post.tags[0], post.published_at
+    tag, when = tags[0], post.published_at
     values = {"tag_id": tag.id, "when": when, "post_id": post.id}
     found = cards_of(_neighbours_query(), values, with_tags=False)
     previous = next((p for p in found if (p.published_at, p.id) < (when, post.id)), None)

@@ -15,7 +15,7 @@ from app.models import Comment, Post, Revision, Tag
 from app.moderation.flags import flag
 from app.posts import references, services
 from app.posts.forms import CommentForm, FlagForm, PostForm
-from app.posts.queries import viewable_post, visible_comments
+from app.posts.queries import tags_of, viewable_post, visible_comments
 from app.posts.related import previous_next, related_posts
 from app.posts.services import PostInputError
 from app.web import add_form_error
@@ -37,8 +37,8 @@ def post_url(post: Post) -> str:
     return url_for("posts.show", post_id=post.id, slug=post.slug)
 
 
-def post_or_404(post_id: int) -> Post:
-    post = viewable_post(post_id, current_user)
+def post_or_404(post_id: int, *, with_tags: bool = True) -> Post:
+    post = viewable_post(post_id, current_user, with_tags=with_tags)
     if post is None:
         abort(404)
     return post
@@ -47,18 +47,20 @@ def post_or_404(post_id: int) -> Post:
 @bp.get("/<int:post_id>")
 @bp.get("/<int:post_id>/<slug>")
 def show(post_id: int, slug: str | None = None):
-    post = post_or_404(post_id)
+    post = post_or_404(post_id, with_tags=False)
     if slug != post.slug:
         return redirect(post_url(post), 301)
+    tags = tags_of(post.id)
     return render_template(
         "posts/show.html",
         post=post,
+        tags=tags,
         facts=facts_of(post.id) if post.kind == "experience" else None,
         comments=ordered_replies(post, visible_comments(post, current_user)),
         comment_form=CommentForm() if current_user.is_authenticated else None,
         flag_form=FlagForm() if current_user.is_authenticated else None,
-        related=related_posts(post),
-        neighbours=previous_next(post),
+        related=related_posts(post, tags),
+        neighbours=previous_next(post, tags),
         **article_extras(post),
     )
 
@@ -232,6 +234,7 @@ def comment(post_id: int):
         return render_template(
             "posts/show.html",
             post=post,
+            tags=tags_of(post.id),
             comments=ordered_replies(post, visible_comments(post, current_user)),
             comment_form=form,
             flag_form=FlagForm(),

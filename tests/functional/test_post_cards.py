@@ -17,6 +17,7 @@ from app.posts.queries import (
     latest_cards,
     latest_published,
     paginate_cards,
+    tags_of,
 )
 from tests.conftest import make_user
 from tests.helpers import make_post, make_tag
@@ -174,3 +175,18 @@ def test_cards_read_past_the_orm_see_changes_the_session_has_not_flushed(app):
         assert post in db.session.dirty
         assert "Retitled, not flushed yet" in [card.title for card in latest_cards(10)]
         db.session.rollback()
+
+
+def test_a_post_pages_tags_read_as_rows_are_the_posts_tags_in_order(app, client):
+    author = make_user("tag_order")
+    tags = [make_tag("zinc", name="Zinc"), make_tag("alpha-one", name="Alpha"), make_tag("mid")]
+    post = make_post(author, title="Three tags, out of order", tags=tags)
+    db.session.commit()
+    by_name = sorted(tags, key=lambda tag: tag.name)  # Post.tags' order
+    assert [(t.id, t.slug, t.name, t.kind) for t in tags_of(post.id)] == [
+        (tag.id, tag.slug, tag.name, tag.kind) for tag in by_name
+    ]
+    page = client.get(post.path).get_data(as_text=True)
+    assert page.index('href="/tags/alpha-one"') < page.index('href="/tags/mid"')
+    assert page.index('href="/tags/mid"') < page.index('href="/tags/zinc"')
+    assert '"keywords": ["Alpha", "Mid", "Zinc"]' in page

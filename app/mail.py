@@ -39,16 +39,12 @@ DRAIN_AT_EXIT_SECONDS = 10
 log = logging.getLogger(__name__)
 
 
-def send_mail(to: str, subject: str, body: str, headers: dict[str, str] | None = None) -> None:
-    hand_over(build_message(to, subject, body, headers, cte="8bit"))
+def send_mail(to: str, subject: str, body: str) -> None:
+    hand_over(build_message(to, subject, body))
 
 
 def build_message(
-    to: str,
-    subject: str,
-    body: str,
-    headers: dict[str, str] | None = None,
-    cte: str | None = None,
+    to: str, subject: str, body: str, headers: dict[str, str] | None = None
 ) -> EmailMessage:
     message = EmailMessage()
     message["From"] = current_app.config["MAIL_FROM"]
@@ -56,10 +52,7 @@ def build_message(
     message["Subject"] = subject
     for name, value in (headers or {}).items():
         message[name] = value
-    if cte:
-        message.set_content(body, cte=cte)
-    else:
-        message.set_content(body)
+    message.set_content(body, cte="8bit")
     return message
 
 
@@ -220,12 +213,13 @@ class DirectSender:
 
     @staticmethod
     def _envelope_options(smtp: smtplib.SMTP, recipient: str) -> list[str]:
-        """SMTPUTF8 for an address beyond ASCII (RFC 6531), which only a server offering it
-        can take; every other address goes as plain ASCII."""
+        """Greet the server if this connection has not yet, then: SMTPUTF8 for an address
+        beyond ASCII (RFC 6531), which only a server offering it can take; every other address
+        goes as plain ASCII."""
         smtp.command_encoding = "ascii"
+        smtp.ehlo_or_helo_if_needed()  # mail() does not greet, and STARTTLS forgets a greeting
         if recipient.isascii():
             return []
-        smtp.ehlo_or_helo_if_needed()
         if not smtp.has_extn("smtputf8"):
             raise RecipientRefused("the server cannot take an address beyond ASCII (SMTPUTF8)")
         return ["SMTPUTF8"]

@@ -67,18 +67,22 @@ class _Handler(socketserver.StreamRequestHandler):
             self.stall()
             return
         self.reply("220 localhost test SMTP")
-        sender, recipients = "", []
+        sender, recipients, greeted = "", [], False
         while True:
             line = self.rfile.readline(4096)
             if not line:
                 return
             command = line.decode("utf-8" if state.smtputf8 else "ascii", "replace").strip()
             verb = command.split(" ", 1)[0].upper()
+            if verb in ("EHLO", "HELO"):
+                greeted = True
             if verb == "EHLO" and state.smtputf8:
                 self.reply("250-localhost")
                 self.reply("250 SMTPUTF8")
             elif verb in ("EHLO", "HELO"):
                 self.reply("250 localhost")
+            elif verb == "MAIL" and not greeted:
+                self.reply("503 greet with EHLO or HELO first")  # as servers that require it
             elif verb == "MAIL":
                 if state.misbehaves() and state.then != "drop_in_data":
                     if state.then == "refuse":

@@ -26,11 +26,13 @@ digests_cli = AppGroup("digests", help="Email digests of new posts in followed t
 )
 def send_command(period: str, as_of) -> None:
     """Send the digests of the last whole day or week that are not sent yet. Safe to run
-    again: a second run sends nothing new; a failed run leaves the rest to the next one."""
+    again: a second run sends nothing new; run again for the same window (`--as-of`), it
+    sends what a failed run left."""
     day: date = as_of.date() if as_of else utcnow().date()
     with DirectSender(current_app.config) as sender:
         report = send_digests(period, day, sender.send)
     window = report.window
+    again = f"run again with --as-of {window.end:%Y-%m-%d} to retry"
     click.echo(
         f"{period} digests for {window.start:%Y-%m-%d %H:%M} to {window.end:%Y-%m-%d %H:%M} UTC: "
         f"{report.sent} sent, {report.nothing_new} with nothing new, "
@@ -45,14 +47,13 @@ def send_command(period: str, as_of) -> None:
         )
     if report.refused:
         click.echo(
-            f"{report.refused} digest(s) refused by the mail server for their address "
-            "(tried again next run)",
+            f"{report.refused} digest(s) refused by the mail server for their address ({again})",
             err=True,
         )
     if report.error:
         click.echo(
-            f"Stopped: {report.error}. {report.failed} failed (tried again next run), "
-            f"{report.uncertain_now} uncertain, {report.left_for_next_run} left for the next run.",
+            f"Stopped: {report.error}. {report.failed} failed, {report.uncertain_now} uncertain, "
+            f"{report.left_for_next_run} not tried; {again}.",
             err=True,
         )
     if not report.ok:

@@ -9,9 +9,14 @@ a run is idempotent and a crash or a failing mail server never sends anything tw
   (in the same commit as the next member's `sending`, one commit per message);
 - a row a previous run left in `sending` (it died between the two) becomes `uncertain` and is
   reported, never sent again (at most once);
-- the first refusal or connection failure stops the run: that member's row is `failed`
-  (certainly not sent, retried next run) or `uncertain` (the server may have it), and the
-  members after it have no row yet, so the next run sends theirs.
+- a server refusing one recipient (5xx at RCPT, or an address beyond ASCII it cannot take)
+  marks that row `failed` and the run goes on; any other refusal or connection failure stops
+  the run: that member's row is `failed` (certainly not sent) or `uncertain` (the server may
+  have it), and the members after it have no row yet.
+
+A later run of the same window (the same command the same day, or `--as-of` the day the
+window ends) sends what is `failed` or has no row; the next scheduled run covers the next
+window, not this one.
 
 The posts are read once per run, not per member: the posts published in the window and public
 now, their tags, and every recipient's follows, matched in memory.
@@ -33,7 +38,7 @@ from app.db import utcnow
 from app.extensions import db
 from app.links import site_url, site_url_for
 from app.mail import MaybeSent, NotSent, RecipientRefused, build_bulk_message
-from app.mailings.unsubscribe import list_headers
+from app.mailings.unsubscribe import unsubscribe_for
 from app.models import DigestDelivery, EmailSettings, Follow, Tag, User
 from app.posts.queries import published_between, tags_of_published_between
 
@@ -91,13 +96,12 @@ class Item:
 @dataclass
 class Reading:
     """What the run knows about the window: posts by id, post ids by tag and by author,
-    tag and author names."""
+    tag names, and each post's line."""
 
     posts: dict[int, Item]
     by_tag: dict[int, list[int]]
     by_author: dict[int, list[int]]
     tag_names: dict[int, str]
-    author_names: dict[int, str]
     lines: dict[int, str]  # each post as the digest lists it: title, author, absolute link
 
 
@@ -131,7 +135,7 @@ def read_window(window: Window) -> Reading:
         f"  {site_url_for('posts.show', post_id=item.post_id)}"
         for item in posts.values()
     }
-    return Reading(posts, by_tag, by_author, tag_names, author_names, lines)
+    return Reading(posts, by_tag, by_author, tag_names, lines)
 
 
 def one_line(text: str) -> str:
@@ -218,15 +222,16 @@ def compose(member_id: int, address: str, period: str, sections, reading: Readin
         lines += [heading, "-" * len(heading)]
         lines += [reading.lines[item.post_id] for item in items]
         lines.append("")
-    headers = list_headers(member_id, "digest")
-    unsubscribe_link = headers["List-Unsubscribe"].split(">", 1)[0].lstrip("<")
+    unsubscribe = unsubscribe_for(member_id, "digest")
     lines += [
         "--",
         f"You get this because you chose a {period} digest.",
         f"Change what we email you: {site_url_for('mailings.settings')}",
-        f"Stop the digest with one click: {unsubscribe_link}",
+        f"Stop the digest with one click: {unsubscribe.link}",
     ]
-    return build_bulk_message(address, SUBJECTS[period], "\n".join(lines) + "\n", headers)
+    return build_bulk_message(
+        address, SUBJECTS[period], "\n".join(lines) + "\n", unsubscribe.headers
+    )
 
 
 def mark_uncertain(period: str) -> list[int]:

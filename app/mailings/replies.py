@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from app.extensions import db
 from app.links import site_url_for
 from app.mail import build_message, hand_over
-from app.mailings.unsubscribe import list_headers
+from app.mailings.unsubscribe import unsubscribe_for
 from app.models import Comment, EmailSettings, Post, User
 
 PENDING_KEY = "reply_emails"
@@ -46,13 +46,13 @@ def reply_published(comment: Comment, action: str) -> None:
     author = db.session.get(User, post.author_id)
     if author is None or not author.email:
         return
-    headers = list_headers(author.id, "replies")
+    unsubscribe = unsubscribe_for(author.id, "replies")
     body = BODY.format(
         link=site_url_for("posts.show", post_id=post.id) + f"#comment-{comment.id}",
         settings=site_url_for("mailings.settings"),
-        unsubscribe=headers["List-Unsubscribe"].split(">", 1)[0].lstrip("<"),
+        unsubscribe=unsubscribe.link,
     )
-    message = build_message(author.email, SUBJECT, body, headers, cte="8bit")
+    message = build_message(author.email, SUBJECT, body, unsubscribe.headers)
     db.session.info.setdefault(PENDING_KEY, []).append(message)
 
 

@@ -4,6 +4,8 @@ signed with SECRET_KEY under its own salt, so it opens nothing else and cannot b
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
 
@@ -55,15 +57,22 @@ def unsubscribe(user_id: int, what: str) -> None:
     db.session.flush()
 
 
-def list_headers(user_id: int, what: str) -> dict[str, str]:
-    """List-Unsubscribe (the https link, and a mailto when a mailbox reads them) and
-    List-Unsubscribe-Post for one-click unsubscribing."""
+class Unsubscribe(NamedTuple):
+    link: str  # for the message's text
+    headers: dict[str, str]
+
+
+def unsubscribe_for(user_id: int, what: str) -> Unsubscribe:
+    """The unsubscribe link, and the headers that carry it: List-Unsubscribe (the link, and a
+    mailto when a mailbox reads them) and List-Unsubscribe-Post for one-click unsubscribing."""
     token = make_token(user_id, what)
-    targets = [f"<{site_url_for('mailings.unsubscribe_link', token=token)}>"]
+    link = site_url_for("mailings.unsubscribe_link", token=token)
+    targets = [f"<{link}>"]
     mailbox = current_app.config.get("MAIL_UNSUBSCRIBE_ADDRESS")
     if mailbox:
         targets.append(f"<mailto:{mailbox}?subject=unsubscribe%20{token}>")
-    return {
+    headers = {
         "List-Unsubscribe": ", ".join(targets),
         "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
     }
+    return Unsubscribe(link, headers)

@@ -29,7 +29,7 @@ class DigestDelivery(Base):
     """One member's digest for one window: `sending` is written (and committed) before the
     message goes out and `sent` after; a row still `sending` on the next run is `uncertain`
     (it may have gone) and is never sent again; `failed` was certainly not accepted and is
-    tried again by the next run."""
+    tried again by a later run of the same window."""
 
     __tablename__ = "digest_deliveries"
     __table_args__ = (

@@ -16,12 +16,22 @@ from app.config import ConfigError
 from app.db import utcnow
 from app.extensions import db
 from app.mail import DirectSender
-from app.mailings.digests import window_for
-from app.mailings.unsubscribe import list_headers, make_token
-from app.models import DigestDelivery, EmailSettings, Follow
+from app.mailings import digests
+from app.mailings.digests import Item, Reading, sections_for, window_for
+from app.mailings.unsubscribe import make_token, unsubscribe_for
+from app.models import Comment, DigestDelivery, EmailSettings, Follow
+from app.moderation import service as moderation
 from app.posts.services import create_published_post
 from tests.conftest import app_with, make_user, test_config
-from tests.helpers import PASSWORD, csrf_from, make_tag, post_form, sign_in, take_mails
+from tests.helpers import (
+    PASSWORD,
+    add_comment,
+    csrf_from,
+    make_tag,
+    post_form,
+    sign_in,
+    take_mails,
+)
 from tests.smtp_server import SmtpTestServer
 
 SITE = "https://localhost"  # the test client's host, under https as in production
@@ -292,13 +302,14 @@ def test_smtp_refusing_or_dropping_halfway_leaves_the_rest_for_the_next_run(smtp
     server.behave(accept=2, then=failure)
     first = send(app)
     assert first.exit_code == 1
-    assert "Stopped" in first.output and "2 left for the next run" in first.output
+    assert "Stopped" in first.output and "2 not tried" in first.output
+    assert "run again with --as-of 2026-11-16 to retry" in first.output  # the window's end
     assert_each_once(server, people[:2])
     states = dict(deliveries())
     assert states == {people[0].id: "sent", people[1].id: "sent", people[2].id: "failed"}
 
     server.behave(accept=None)
-    second = send(app)
+    second = send(app, as_of=date(2026, 11, 16))  # as the message says
     assert second.exit_code == 0, second.output
     assert "3 sent" in second.output and "2 already done" in second.output
     assert_each_once(server, people)
@@ -457,7 +468,7 @@ def test_reply_email_after_approval_only_when_turned_on(app, client):
     reply_and_approve("A first reply, while reply emails are off.")
     assert take_mails(app) == []  # off by default
 
-    choose(asker, "off", replies=True)
+    choose(asker, "weekly", replies=True)
     comment_id = reply_and_approve("A second reply, now that reply emails are on.")
     (message,) = take_mails(app)
     assert message["To"] == asker.email
@@ -471,6 +482,7 @@ def test_reply_email_after_approval_only_when_turned_on(app, client):
     assert app.test_client().post(unsubscribe_path(message)).status_code == 200
     db.session.expire_all()
     assert db.session.get(EmailSettings, asker.id).reply_emails is False
+    assert db.session.get(EmailSettings, asker.id).digest == "weekly"
     reply_and_approve("A third reply, after unsubscribing.")
     assert take_mails(app) == []
 
@@ -479,10 +491,12 @@ def test_reply_email_after_approval_only_when_turned_on(app, client):
 
 
 def test_one_click_unsubscribe_without_a_session(app, community):
+    reader = community["reader"]
+    db.session.get(EmailSettings, reader.id).reply_emails = True
+    db.session.commit()
     send(app)
     (message,) = take_mails(app)
     path = unsubscribe_path(message)
-    reader = community["reader"]
     stranger = app.test_client()
 
     shown = stranger.get(path)
@@ -503,7 +517,7 @@ def test_one_click_unsubscribe_without_a_session(app, community):
         assert done.headers["Cache-Control"] == "no-store"
     db.session.expire_all()
     assert db.session.get(EmailSettings, reader.id).digest == "off"
-    assert db.session.get(EmailSettings, reader.id).reply_emails is False
+    assert db.session.get(EmailSettings, reader.id).reply_emails is True  # only the digest
 
     publish(community["writer"], "Another one", [community["tag"]])
     assert send(app, as_of=AS_OF + timedelta(days=7)).exit_code == 0
@@ -566,7 +580,7 @@ def test_the_mailto_is_offered_only_when_a_mailbox_reads_it(tmp_path):
     for app in app_with(tmp_path, SITE_URL=SITE, MAIL_UNSUBSCRIBE_ADDRESS="leave@example.org"):
         reader = make_user("reader")
         with app.test_request_context():
-            header = list_headers(reader.id, "digest")["List-Unsubscribe"]
+            header = unsubscribe_for(reader.id, "digest").headers["List-Unsubscribe"]
         assert header.startswith("<https://localhost/email/unsubscribe/")
         assert ", <mailto:leave@example.org?subject=unsubscribe%20" in header
     for bad in ("not an address", "a@b.org?cc=x@y.org"):
@@ -578,3 +592,59 @@ def test_the_mailto_is_offered_only_when_a_mailbox_reads_it(tmp_path):
 
 def test_robots_keep_crawlers_off_unsubscribe_links(app, client):
     assert "Disallow: /email/" in client.get("/robots.txt").get_data(as_text=True)
+
+
+def test_no_reply_email_for_a_restored_reply_or_a_reply_to_ones_own_post(app):
+    """The author hears of a reply once, when it is first published (at once, for a trusted
+    member, or approved); not when a hidden reply is restored, nor of their own reply."""
+    asker = make_user("asker")
+    replier = make_user("replier")
+    moderator = make_user("modi", "moderator")
+    post = publish(asker, SENSITIVE_TITLE)
+    choose(asker, "off", replies=True)
+    take_mails(app)
+
+    own = add_comment(post, asker, "My own follow-up.", "pending")
+    db.session.flush()
+    moderation.apply(own, "approve", moderator)
+    db.session.commit()
+    assert take_mails(app) == []
+
+    reply = add_comment(post, replier, "A reply published at once.", "draft")
+    db.session.flush()
+    moderation.apply(reply, "publish", replier)
+    db.session.commit()
+    (message,) = take_mails(app)
+    assert message["To"] == asker.email
+
+    moderation.apply(reply, "hide", moderator, reason="checking")
+    moderation.apply(reply, "restore", moderator)
+    db.session.commit()
+    assert db.session.get(Comment, reply.id).status == "published"
+    assert take_mails(app) == []
+
+
+def test_a_digest_lists_each_post_once_and_at_most_max_posts(monkeypatch):
+    when = datetime(2026, 11, 30, tzinfo=UTC)
+    items = {n: Item(n, f"Post {n}", 100 + n % 3, when + timedelta(hours=n)) for n in range(1, 9)}
+    reading = Reading(
+        posts=items,
+        by_tag={1: [1, 2, 3], 2: [3, 4]},
+        by_author={101: [1, 4, 7], 102: [2, 5, 8]},
+        tag_names={1: "Azathioprine", 2: "Blood tests"},
+        lines={},
+    )
+    sections = sections_for(999, [2, 1], [101, 102], reading)
+    listed = [(heading, [item.post_id for item in found]) for heading, found in sections]
+    assert listed == [
+        ("Azathioprine", [3, 2, 1]),
+        ("Blood tests", [4]),  # 3 is listed once, under the first tag
+        ("From people you follow", [8, 7, 5]),  # 1, 2 and 4 were listed above
+    ]
+    assert [i.post_id for _, found in sections_for(101, [1], [101], reading) for i in found] == [
+        3,
+        2,
+    ]  # never the member's own posts (1 is by 101)
+    monkeypatch.setattr(digests, "MAX_POSTS", 4)
+    capped = sections_for(999, [2, 1], [101, 102], reading)
+    assert [i.post_id for _, found in capped for i in found] == [3, 2, 1, 4]

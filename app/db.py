@@ -3,7 +3,7 @@ request's transaction begins and ends on PostgreSQL."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from flask_sqlalchemy.session import Session as FlaskSession
 from sqlalchemy import (
@@ -28,6 +28,11 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+def today() -> date:
+    """Today's date in UTC (review dates, search insights' days)."""
+    return utcnow().date()
 
 
 def utcnow() -> datetime:

@@ -99,12 +99,17 @@ class Post(Publishable, TimestampMixin, Base):
         return reading_minutes(self.body_length)
 
     @property
+    def default_review_due(self) -> date | None:
+        """12 months after the last medical review, or after publication; None before it."""
+        reviewed = self.last_reviewed_at or self.published_at
+        return add_months(reviewed.date(), REVIEW_INTERVAL_MONTHS) if reviewed else None
+
+    @property
     def review_due(self) -> date | None:
         """When a published article is due for its next medical review; None for other posts."""
-        if self.kind != "article" or self.published_at is None:
+        default = self.default_review_due
+        if self.kind != "article" or default is None:
             return None
-        reviewed = self.last_reviewed_at or self.published_at
-        default = add_months(reviewed.date(), REVIEW_INTERVAL_MONTHS)
         # A chosen date only ever brings the review forward: never past the default.
         return min(self.review_due_on, default) if self.review_due_on else default
 

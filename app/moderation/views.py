@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from app.account.profile import PROFILE_DECISIONS, decide_change, pending_changes
 from app.auth.access import moderator_or_verified_provider_required, moderator_required
+from app.db import today
 from app.errors import DomainError, refusal_handler
 from app.extensions import db
 from app.models import Comment, ModerationEvent, Post, ProfileChange, User
@@ -133,7 +134,7 @@ def search_insights():
 def overdue_articles():
     from app.posts import references
 
-    on = references.today()
+    on = today()
     articles, total = references.overdue_articles(on, references.OVERDUE_LIST_LIMIT)
     return render_template(
         "moderation/overdue_articles.html", articles=articles, total=total, today=on

@@ -8,9 +8,10 @@ The form takes one reference per line: an identifier, then an optional label.
     https://example.org/aza-leaflet Patient leaflet
 
 An identifier is a PubMed id (1 to 9 digits, bare or after `PMID:`), a DOI (`10.` then 4 to 9
-digits, a slash and at least one more character, bare or after `doi:`) or an http(s) address;
-"PMID: 123" and "doi 10.1000/x" are read too, and a dash, colon or bar before the label is
-dropped.
+digits, a slash and at least one more character, bare or after `doi:`) or an http(s) address
+(kept with its scheme in lower case and what a URI does not allow percent-encoded);
+"PMID: 123" and "doi 10.1000/x" are read too, and dashes, colons and bars before the label
+are dropped.
 Blank lines are skipped; a repeated identifier, another scheme, or more than MAX_REFERENCES
 is refused with the number of the line, so the author can fix it in the text they wrote.
 """
@@ -21,15 +22,14 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import load_only
 
-from app.db import utcnow
 from app.extensions import db
 from app.models import ArticleReference, Post
-from app.models.posts import REVIEW_INTERVAL_MONTHS, add_months, reference_url
+from app.models.posts import REVIEW_INTERVAL_MONTHS, add_months
 from app.posts.queries import byline
 
 MAX_REFERENCES = 30
@@ -45,7 +45,11 @@ SCHEME = re.compile(r"[a-z][a-z0-9+.-]*:", re.IGNORECASE)
 # "PMID: 123" and "doi 10.1000/x" as people write them, read as "PMID:123" and "doi:10.1000/x"
 SPACED_PREFIX = re.compile(r"^(pmid|doi)(?:\s*:\s*|\s+)(?=[0-9])", re.IGNORECASE)
 LABEL_SEPARATORS = "-–—:|"
-KIND_NAMES = {"pmid": "PMID", "doi": "DOI", "url": "web address"}
+# What RFC 3986 allows in a URI as is (and "%" of an escape already made); anything else in a
+# web address (spaces are not, accents, quotes, angle brackets) is stored percent-encoded.
+URI_CHARACTERS = ":/?#[]@!$&'()*+,;=-._~%"
+# A form with many bad lines names the first few: the page stays short whatever was pasted.
+MAX_ERRORS_SHOWN = 10
 
 
 class ReferenceInputError(ValueError):
@@ -61,10 +65,6 @@ class Reference:
     kind: str
     value: str
     label: str = ""
-
-    @property
-    def url(self) -> str:
-        return reference_url(self.kind, self.value)
 
     @property
     def identity(self) -> tuple[str, str]:
@@ -103,6 +103,9 @@ def parse_references(text: str) -> list[Reference]:
         references.append(reference)
     if len(references) > MAX_REFERENCES:
         errors.append(f"Give at most {MAX_REFERENCES} references ({len(references)} given).")
+    if len(errors) > MAX_ERRORS_SHOWN:
+        more = len(errors) - MAX_ERRORS_SHOWN
+        errors = [*errors[:MAX_ERRORS_SHOWN], f"…and {more:,} more lines to fix."]
     if errors:
         raise ReferenceInputError(errors)
     return references
@@ -120,7 +123,7 @@ def clean(line: str) -> str:
 
 def parse_line(line: str) -> Reference:
     identifier, _, label = SPACED_PREFIX.sub(r"\1:", line).partition(" ")
-    label = label.strip().lstrip(LABEL_SEPARATORS).strip()
+    label = label.lstrip(LABEL_SEPARATORS + " ").strip()  # "- | Title" reads as "Title"
     if len(label) > MAX_LABEL_LENGTH:
         raise ValueError(f"keep the label under {MAX_LABEL_LENGTH} characters.")
     lowered = identifier.lower()
@@ -168,7 +171,7 @@ def parse_url(raw: str) -> str:
         raise ValueError("this is not a web address that can be linked.")
     if user is not None:
         raise ValueError("a web address with a user name or password cannot be linked.")
-    return raw
+    return parts.scheme.lower() + quote(raw[len(parts.scheme) :], safe=URI_CHARACTERS)
 
 
 def references_text(references) -> str:
@@ -211,16 +214,12 @@ def replace_references(post: Post, references: list[Reference]) -> bool:
 # Review dates ----------------------------------------------------------------------------------
 
 
-def today() -> date:
-    return utcnow().date()
-
-
 def latest_review_date(post: Post | None, on: date) -> date:
     """The latest review date an author may choose: the default, 12 months after the last
     medical review or publication (or after `on`, for an article not published yet). Only a
     medical review moves it later."""
-    reviewed = post.last_reviewed_at or post.published_at if post is not None else None
-    return add_months(reviewed.date() if reviewed else on, REVIEW_INTERVAL_MONTHS)
+    default = post.default_review_due if post is not None else None
+    return default or add_months(on, REVIEW_INTERVAL_MONTHS)
 
 
 def parse_review_date(raw: str, stored: date | None, on: date, latest: date) -> date | None:

@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 
 from app.content import MARKUP_VERSION, render_markdown, slugify, summarize
-from app.db import utcnow
+from app.db import today, utcnow
 from app.experiences.facts import Facts
 from app.experiences.services import save_facts
 from app.extensions import db
@@ -24,7 +24,6 @@ from app.posts.references import (
     parse_references,
     parse_review_date,
     replace_references,
-    today,
 )
 
 TITLE_MIN, TITLE_MAX = 5, 200
@@ -202,7 +201,8 @@ def create_post(
     )
     db.session.add(post)
     db.session.flush()
-    replace_references(post, extras.references)
+    if extras.references:  # a new post has none stored to compare with
+        replace_references(post, extras.references)
     save_facts(post, facts)
     if submit:
         submit_post(post, author)

@@ -8,6 +8,7 @@ from sqlalchemy.orm import selectinload
 from app import ratelimits
 from app.answers.services import ordered_replies
 from app.cache import expire_cached_page_at
+from app.db import today
 from app.experiences.facts import FactInputError
 from app.experiences.services import facts_of
 from app.extensions import db
@@ -69,7 +70,7 @@ def article_extras(post: Post) -> dict:
     """An article's references and review date; a cached copy of its page lasts only until
     the review falls due, when the page starts to say so."""
     due = post.review_due
-    overdue = references.is_overdue(due, references.today())
+    overdue = references.is_overdue(due, today())
     if due is not None and not overdue:
         expire_cached_page_at(references.start_of(due))
     return {

@@ -13,13 +13,13 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app.content.screening import screen
-from app.db import begin_writing
+from app.db import begin_writing, today
 from app.extensions import db
 from app.models.insights import MAX_MISS_QUERY_LENGTH, SearchMiss
 
@@ -42,10 +42,6 @@ class Insight:
     @property
     def label(self) -> str:
         return BAND_LABELS[self.band]
-
-
-def today() -> date:
-    return datetime.now(UTC).date()
 
 
 def normalise(text: str) -> str:

@@ -18,6 +18,7 @@ from app.extensions import db
 from app.models import ArticleReference, Post
 from app.models.posts import add_months
 from app.posts import references
+from app.posts import views as post_views
 from app.posts.services import record_medical_review
 from tests.api.contract import get_json
 from tests.conftest import make_user
@@ -226,6 +227,23 @@ def test_editing_the_references_shows_them_and_changes_the_cached_page(app, clie
     assert db.session.get(Post, post.id).edited_at is not None
 
 
+def test_saving_an_article_with_its_references_unchanged_is_not_an_edit(client, signed_in, tag):
+    post = published_article(client, signed_in)
+    stored = stored_references(post.id)
+    response = write(client, f"/posts/{post.id}/edit")  # the same form, references and all
+    assert response.status_code == 302
+    assert stored_references(post.id) == stored
+    assert db.session.get(Post, post.id).edited_at is None  # readers are not told "edited"
+
+
+def test_a_preview_checks_the_references_too(client, signed_in, tag):
+    signed_in("provider")
+    response = write(client, references="PMID:20041420\nnot a source", intent="preview")
+    assert response.status_code == 400
+    assert "Line 2: start with a PMID" in html.unescape(text(response))
+    assert post_count() == 0
+
+
 def test_an_article_turned_into_an_experience_loses_its_references(client, signed_in, tag):
     post = published_article(client, signed_in)
     turned = {"kind": "experience", "references": ""}
@@ -416,7 +434,7 @@ def test_a_cached_article_page_expires_when_its_review_falls_due(client, monkeyp
     assert client.get(post.path).headers["X-Page-Cache"] == "hit"
 
     monkeypatch.setattr(cache, "wall_clock", lambda: references.start_of(due).timestamp() + 1)
-    monkeypatch.setattr(references, "today", lambda: due)
+    monkeypatch.setattr(post_views, "today", lambda: due)
     after = client.get(post.path)
     assert after.headers.get("X-Page-Cache") == "miss"
     assert "This article was due for medical review on" in text(after)

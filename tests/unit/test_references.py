@@ -34,8 +34,15 @@ def errors_of(text: str) -> list[str]:
         ("https://example.org/a?b=c", Reference("url", "https://example.org/a?b=c")),
         (
             "HTTP://Example.org  spaced   label ",
-            Reference("url", "HTTP://Example.org", "spaced label"),
+            Reference("url", "http://Example.org", "spaced label"),  # the API's schema: ^https?://
         ),
+        (
+            'https://example.org/café?q="x"&r=<y>',
+            Reference("url", "https://example.org/caf%C3%A9?q=%22x%22&r=%3Cy%3E"),  # a URI
+        ),
+        ("https://example.org/a%20b", Reference("url", "https://example.org/a%20b")),
+        ("PMID:1 - | x", Reference("pmid", "1", "x")),
+        ("PMID:1 -- :foo", Reference("pmid", "1", "foo")),
         ("  PMID:1\u200b\u0007 label\u202e  ", Reference("pmid", "1", "label")),
         ("PMID: 123 – A title", Reference("pmid", "123", "A title")),
         ("pmid 123 | A title", Reference("pmid", "123", "A title")),
@@ -72,6 +79,7 @@ def test_each_kind_of_identifier_is_read(line, expected):
         ("//evil.example/path", "start with a PMID"),
         ("<script>", "start with a PMID"),
         ("PMID:1 " + "x" * 301, "keep the label under 300 characters"),
+        ("doi:10.1234/" + "x" * 293, "a DOI is 10., 4 to 9 digits"),  # 301 characters
     ],
 )
 def test_bad_lines_are_named_with_a_reason(line, message):
@@ -96,9 +104,24 @@ def test_at_most_thirty_references():
 
 
 def test_stored_references_read_back_as_the_same_text():
-    parsed = parse_references("20041420 Title one\n10.1000/xyz\nhttps://e.org/p Leaflet")
+    parsed = parse_references(
+        "20041420 Title one\n10.1000/xyz\nhttps://e.org/p Leaflet\n"
+        "PMID:7 - | Separators twice\nhttps://e.org/caf\u00e9 Encoded"
+    )
     assert parse_references(references_text(parsed)) == parsed
     assert references_text(parsed).splitlines()[0] == "PMID:20041420 Title one"
+
+
+def test_a_text_of_many_bad_lines_names_the_first_ten():
+    errors = errors_of("x\n" * 50)
+    assert len(errors) == 11
+    assert errors[0].startswith("Line 1: ") and errors[9].startswith("Line 10: ")
+    assert errors[10] == "…and 40 more lines to fix."
+
+
+def test_a_doi_of_three_hundred_characters_is_kept():
+    doi = "10.1234/" + "x" * 292
+    assert len(doi) == 300 and parse_references(f"doi:{doi}") == [Reference("doi", doi)]
 
 
 @pytest.mark.parametrize(

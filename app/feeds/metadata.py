@@ -14,7 +14,7 @@ from flask import request
 from app.content.render import summarize
 from app.links import site_url, site_url_for
 from app.models import ArticleReference, Comment, Post, Tag, User
-from app.posts.queries import PostTag
+from app.posts.queries import TagLink
 
 SITE_NAME = "AZA & AIH Community"
 DESCRIPTION_LIMIT = 200
@@ -130,7 +130,7 @@ def citation(reference: ArticleReference) -> dict:
 
 def post_jsonld(
     post: Post,
-    tags: Sequence[Tag | PostTag],
+    tags: Sequence[Tag | TagLink],
     comments: Iterable[Comment] = (),
     references: Iterable[ArticleReference] = (),
 ) -> dict:

@@ -157,8 +157,9 @@ def _post_page(with_tags: bool) -> Select:
     )
 
 
-class PostTag(NamedTuple):
-    """One of a post's tags, as its page links it (a row: a third of selectinload's cost)."""
+class TagLink(NamedTuple):
+    """A tag as a page links it, read as a row (a post's tags: a third of selectinload's
+    cost; the index of tags)."""
 
     id: int
     slug: str
@@ -170,9 +171,9 @@ class PostTag(NamedTuple):
         return tag_path(self.slug)
 
 
-def tags_of(post_id: int) -> list[PostTag]:
+def tags_of(post_id: int) -> list[TagLink]:
     """A post's tags in Post.tags' order."""
-    return [PostTag(*row) for row in read(_tags_of(), {"post_id": post_id})]
+    return [TagLink(*row) for row in read(_tags_of(), {"post_id": post_id})]
 
 
 @cache
@@ -187,8 +188,11 @@ def _tags_of() -> Select:
 
 def paginate(query: Select, page: int, per_page: int, total: int | None = None) -> Page:
     """One page of a query; `total` when the caller knows it (a counter), else COUNT(*)."""
-    items = db.session.scalars(page_window(query, page, per_page)).all()
-    return Page(items=list(items), page=page, per_page=per_page, total=counted(query, total))
+    if total is None:
+        total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    window = query.limit(inline(per_page)).offset(inline((page - 1) * per_page))
+    items = db.session.scalars(window).all()
+    return Page(items=list(items), page=page, per_page=per_page, total=total or 0)
 
 
 def paginate_cards(
@@ -211,20 +215,6 @@ def windowed(listing: Select) -> Select:
 @lru_cache(maxsize=LISTING_SHAPES)
 def counting(listing: Select) -> Select:
     return select(func.count()).select_from(listing.order_by(None).subquery())
-
-
-def page_window(query: Select, page: int, per_page: int) -> Select:
-    return query.limit(inline(per_page)).offset(inline((page - 1) * per_page))
-
-
-def counted(query: Select, total: int | None) -> int:
-    if total is None:
-        total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-    return total or 0
-
-
-def latest_published(limit: int) -> list[Post]:
-    return list(db.session.scalars(published_posts().limit(inline(limit))))
 
 
 def latest_cards(limit: int) -> list[Card]:

@@ -14,7 +14,7 @@ from sqlalchemy import Select, bindparam, func, or_, select, union_all
 from app.db import UTCDateTime, inline
 from app.models import Post, post_tags
 from app.posts.cards import Card, cards_of
-from app.posts.queries import PostTag, published_cards
+from app.posts.queries import TagLink, published_cards
 from app.search import SearchError, SearchQuery, get_backend
 
 RELATED_COUNT = 4
@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 class Neighbours:
     """The posts published just before and just after a post in one of its tags."""
 
-    tag: PostTag | None = None
+    tag: TagLink | None = None
     previous: Card | None = None
     next: Card | None = None
 
@@ -36,7 +36,7 @@ class Neighbours:
         return self.previous is not None or self.next is not None
 
 
-def related_posts(post: Post, tags: Sequence[PostTag], limit: int = RELATED_COUNT) -> list[Card]:
+def related_posts(post: Post, tags: Sequence[TagLink], limit: int = RELATED_COUNT) -> list[Card]:
     """Posts sharing the most tags (the post's `tags`) with this one, newest first among
     equals; topped up with posts whose text is like this post's title when fewer share a tag."""
     related = sharing_tags(post, tags, limit)
@@ -45,7 +45,7 @@ def related_posts(post: Post, tags: Sequence[PostTag], limit: int = RELATED_COUN
     return related
 
 
-def sharing_tags(post: Post, tags: Sequence[PostTag], limit: int) -> list[Card]:
+def sharing_tags(post: Post, tags: Sequence[TagLink], limit: int) -> list[Card]:
     """Among the newest CANDIDATES_PER_TAG published posts of each of the post's tags, those
     in the most of its tags, newest first: a few index reads, however large the tags."""
     tag_ids = [tag.id for tag in tags]
@@ -115,7 +115,7 @@ def similar_by_title(post: Post, limit: int, exclude: set[int]) -> list[Card]:
     return [found[post_id] for post_id in wanted if post_id in found]
 
 
-def previous_next(post: Post, tags: Sequence[PostTag]) -> Neighbours:
+def previous_next(post: Post, tags: Sequence[TagLink]) -> Neighbours:
     """The published posts just before and after this one in its first tag (one query)."""
     if not post.is_public or post.published_at is None or not tags:
         return Neighbours()

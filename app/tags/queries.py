@@ -15,6 +15,7 @@ from app.models import Post, Tag, TagPairCount, User, post_tags
 from app.models.tags import TagNaming, tag_path
 from app.posts.cards import Card, TagLabel, cards_of
 from app.posts.queries import (
+    TagLink,
     cards_in_a_tag,
     count_in_tag,
     published_cards,
@@ -37,26 +38,17 @@ class RelatedTag:
     shared: int
 
 
-class IndexedTag(NamedTuple):
-    """A tag as an index of tags links it."""
-
-    id: int
-    path: str
-    name: str
-    kind: str
-
-
 @cache
 def _every_tag_with_its_count() -> Select:
     total = func.coalesce(count_in_tag(Tag.id).scalar_subquery(), 0)
     return select(Tag.id, Tag.slug, Tag.name, Tag.kind, total).order_by(Tag.kind, Tag.name)
 
 
-def every_tag_with_counts() -> tuple[list[IndexedTag], dict[int, int]]:
+def every_tag_with_counts() -> tuple[list[TagLink], dict[int, int]]:
     """Every tag as far as a link shows it, by kind then name, and how many published posts
     each lists, in one query."""
     rows = read(_every_tag_with_its_count()).all()
-    tags = [IndexedTag(tag_id, tag_path(slug), name, kind) for tag_id, slug, name, kind, _ in rows]
+    tags = [TagLink(*row[:4]) for row in rows]
     return tags, {row[0]: int(row[4]) for row in rows}
 
 

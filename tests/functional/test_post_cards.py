@@ -15,12 +15,17 @@ from app.posts.queries import (
     cards_by_an_author,
     cards_in_a_tag,
     latest_cards,
-    latest_published,
     paginate_cards,
+    published_posts,
     tags_of,
 )
 from tests.conftest import make_user
 from tests.helpers import make_post, make_tag
+
+
+def latest_published(limit: int) -> list[Post]:
+    """The newest published posts as ORM objects, as listings loaded them before cards."""
+    return list(db.session.scalars(published_posts().limit(limit)))
 
 
 def a_verified_provider_and_a_member(app):

@@ -1,5 +1,6 @@
 """The front door serves cached anonymous pages before Flask does any work, and stays exact."""
 
+import pytest
 import sqlalchemy as sa
 from sqlalchemy.pool import NullPool
 
@@ -152,3 +153,21 @@ def test_a_removal_in_this_process_is_seen_at_the_door(client, app):
     db.session.get(Post, post.id).status = "removed"
     db.session.commit()
     assert b"Removed here" not in client.get("/").data
+
+
+@pytest.mark.postgres_only
+def test_a_door_whose_prepared_checks_vanish_falls_back_then_prepares_them_again(client, app):
+    """A pooler or a server-side reset can drop the door's prepared statements."""
+    post = make_post(make_user("door_prepared"), title="Checked by a prepared statement")
+    paths = ["/", post.path, "/authors/door_prepared"]
+    for path in paths:
+        client.get(path)
+    versions = app.extensions["front_door"].versions
+    assert [client.get(path).headers["X-Page-Cache"] for path in paths] == ["hit"] * 3
+    versions._connection.execute("DEALLOCATE ALL")
+    reached = flask_requests(app)
+    fallback = client.get("/")
+    assert fallback.status_code == 200 and b"Checked by a prepared statement" in fallback.data
+    assert reached == ["/?"]
+    assert [client.get(path).headers["X-Page-Cache"] for path in paths] == ["hit"] * 3
+    assert reached == ["/?"]

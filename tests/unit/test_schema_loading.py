@@ -1,5 +1,6 @@
 """Web workers never load Alembic, nor (while they only read) the Markdown parser and the
-sanitizer; `flask db` still offers every migration command."""
+sanitizer, nor on SQLite the PostgreSQL driver; `flask db` still offers every migration
+command."""
 
 import subprocess
 import sys
@@ -19,7 +20,7 @@ app = create_app({"TESTING": True, "INSTANCE_PATH": sys.argv[1],
 with app.app_context():
     db.create_all()
 client = app.test_client()
-for path in ("/", "/tags/", "/search?q=imuran", "/api/v1/posts", "/readyz"):
+for path in ("/", "/", "/tags/", "/search?q=imuran", "/api/v1/posts", "/readyz"):
     client.get(path)
 packages = sys.argv[2].split(",")
 loaded = sorted(name for name in sys.modules if name.split(".")[0] in packages)
@@ -46,6 +47,11 @@ def test_serving_requests_never_imports_alembic(tmp_path):
 def test_a_worker_that_only_reads_never_loads_the_markdown_parser_or_sanitizer(tmp_path):
     """About 3 MB of every worker's memory (issue 22: at most 80 MB a worker)."""
     assert packages_loaded_by_reading(tmp_path, "bleach,markdown_it,html5lib") == "none"
+
+
+def test_a_sqlite_worker_never_loads_the_postgresql_driver(tmp_path):
+    """psycopg is about 10 MB of a worker; the second "/" is a hit the front door checks."""
+    assert packages_loaded_by_reading(tmp_path, "psycopg,psycopg_binary") == "none"
 
 
 def test_the_head_revision_is_read_from_the_revision_files():

@@ -147,13 +147,10 @@ def overview_sections(tag: Tag, limit: int) -> Sections:
 @cache
 def _overview_sections(limit: int) -> Select:
     listed = post_tags.c
-    patients = select(User.id).where(User.role == "patient")
-    providers = select(User.id).where(
-        User.role == "provider", User.verification_state == "verified"
-    )
-    newest_in_tag = (
+    newest_in_tag = (  # the author of each post by its key: never a list of every member
         select(listed.post_id)
         .join(Post, Post.id == listed.post_id)
+        .join(User, User.id == Post.author_id)
         .where(
             listed.tag_id == bindparam("listed_tag_id"),
             listed.published_at.is_not(None),
@@ -162,7 +159,9 @@ def _overview_sections(limit: int) -> Select:
         .order_by(listed.published_at.desc(), listed.post_id.desc())
         .limit(inline(limit))
     )
-    voices = newest_in_tag.where(Post.kind.in_(PATIENT_KINDS), Post.author_id.in_(patients))
-    from_providers = newest_in_tag.where(Post.author_id.in_(providers))
+    voices = newest_in_tag.where(Post.kind.in_(PATIENT_KINDS), User.role == "patient")
+    from_providers = newest_in_tag.where(
+        User.role == "provider", User.verification_state == "verified"
+    )
     ids = union_all(voices.subquery().select(), from_providers.subquery().select()).subquery()
     return published_cards().join(ids, ids.c.post_id == Post.id)

@@ -15,6 +15,7 @@ from app.models import Post, Tag, TagPairCount, User, post_tags
 from app.models.tags import TagNaming, tag_path
 from app.posts.cards import Card, TagLabel, cards_of
 from app.posts.queries import (
+    Page,
     TagLink,
     cards_in_a_tag,
     count_in_tag,
@@ -133,15 +134,37 @@ class Sections:
     patient_posts: list[Card]
     provider_posts: list[Card]
 
+    def are_full(self, limit: int) -> bool:
+        return len(self.patient_posts) >= limit and len(self.provider_posts) >= limit
 
-def overview_sections(tag: Tag, limit: int) -> Sections:
+
+def overview_sections(tag: Tag, limit: int, newest: Page | None = None) -> Sections:
     """The latest experiences and questions members (patients) published in this tag, and the
-    latest posts (mostly articles) verified providers published in it, in one query."""
+    latest posts (mostly articles) verified providers published in it.
+
+    `newest` is the first page of the tag's listing, newest first, when the page shows it:
+    if it holds `limit` of each, or the whole listing (a page not full), the sections are
+    picked from it, as the statement would pick them, without running it."""
+    if newest is not None:
+        picked = pick_sections(newest.items, limit)
+        if picked.are_full(limit) or len(newest.items) < newest.per_page:
+            return picked
     found = cards_of(_overview_sections(limit), {"listed_tag_id": tag.id}, with_tags=False)
+    return pick_sections(found, limit)
+
+
+def pick_sections(cards: list[Card], limit: int) -> Sections:
+    """The sections' cards among these (newest first), without the tags a short list omits."""
+    patients = [card for card in cards if is_patient_voice(card)][:limit]
+    providers = [card for card in cards if card.author.is_verified_provider][:limit]
     return Sections(
-        patient_posts=[post for post in found if post.author.role == "patient"],
-        provider_posts=[post for post in found if post.author.role == "provider"],
+        patient_posts=[card._replace(tags=()) for card in patients],
+        provider_posts=[card._replace(tags=()) for card in providers],
     )
+
+
+def is_patient_voice(card: Card) -> bool:
+    return card.kind in PATIENT_KINDS and card.author.role == "patient"
 
 
 @cache

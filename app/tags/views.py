@@ -45,7 +45,8 @@ def show(slug: str):
     if posts.page > posts.pages:
         abort(404)
     overview = kind is None and answered is None and page == 1
-    sections = queries.overview_sections(tag, SECTION_POST_COUNT) if overview else None
+    newest = posts if sort == queries.DEFAULT_SORT else None
+    sections = queries.overview_sections(tag, SECTION_POST_COUNT, newest) if overview else None
     return render_template(
         "tags/show.html",
         tag=tag,

@@ -16,7 +16,8 @@ Pages and feeds are served by the front door (`FrontDoor`), a WSGI layer in fron
 a hit costs a dictionary lookup and the version check, with no request context, session,
 routing or template. On SQLite the check is `PRAGMA data_version` on a connection of the
 door's own, which changes whenever any other connection, in any process, commits; only then
-is the version row read again. On PostgreSQL the door reads the version row on every hit.
+is the version row read again. On PostgreSQL the door reads the version row on every hit,
+through statements prepared on its connection (`PreparedQuery`).
 API reads are cached too but answered through Flask, which counts their rate limit.
 
 A page that changes by itself on a date (an article whose medical review falls due, when it

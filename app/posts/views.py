@@ -17,7 +17,7 @@ from app.moderation.flags import flag
 from app.posts import references, services
 from app.posts.forms import CommentForm, FlagForm, PostForm
 from app.posts.queries import tags_of, viewable_post, visible_comments
-from app.posts.related import previous_next, related_posts
+from app.posts.related import read_next
 from app.posts.services import PostInputError
 from app.web import add_form_error
 
@@ -52,6 +52,7 @@ def show(post_id: int, slug: str | None = None):
     if slug != post.slug:
         return redirect(post_url(post), 301)
     tags = tags_of(post.id)
+    next_reads = read_next(post, tags)
     return render_template(
         "posts/show.html",
         post=post,
@@ -60,8 +61,8 @@ def show(post_id: int, slug: str | None = None):
         comments=ordered_replies(post, visible_comments(post, current_user)),
         comment_form=CommentForm() if current_user.is_authenticated else None,
         flag_form=FlagForm() if current_user.is_authenticated else None,
-        related=related_posts(post, tags),
-        neighbours=previous_next(post, tags),
+        related=next_reads.related,
+        neighbours=next_reads.neighbours,
         **article_extras(post),
     )
 

@@ -771,6 +771,39 @@ def test_the_post_page_does_not_query_per_related_post(client, users):
     assert few == many
 
 
+def test_a_post_page_reads_what_to_read_next_in_one_statement(client, users):
+    """Related posts and the previous and next post come together: the post, its tags, its
+    replies, then one statement for both (each PostgreSQL round trip costs twice)."""
+    client.set_cookie("returning", "1")
+    tags = [make_tag("counted", "condition"), make_tag("beside", "topic")]
+    db.session.commit()
+    client.get("/")
+    add_tagged_posts(users, tags, 9, 0)
+    post = db.session.scalar(select(Post).where(Post.title == "Counted post 4"))
+    reads = [s for s in statements_for(client, post.path) if s.startswith("SELECT")]
+    assert len([s for s in reads if "post_tags.post_id !=" in s]) == 1, reads
+    assert len(reads) == 4, reads
+    page = text(client.get(post.path))
+    assert neighbours(page) == {"prev": "Counted post 3", "next": "Counted post 5"}
+    assert len(related_section(page)) == 4
+
+
+def test_what_to_read_next_in_one_statement_is_what_two_would_read(app, site, users):
+    """For every post of a site, public or not, with or without tags."""
+    from app.posts.queries import tags_of
+    from app.posts.related import previous_next, read_next, related_posts
+
+    make_post(users["patient"], title="A post without tags", tags=[])
+    every_post = db.session.scalars(select(Post).order_by(Post.id)).all()
+    assert any(post.status != "published" for post in every_post)
+    with app.test_request_context("/"):
+        for post in every_post:
+            tags = tags_of(post.id)
+            together = read_next(post, tags)
+            assert together.related == related_posts(post, tags), post.title
+            assert together.neighbours == previous_next(post, tags), post.title
+
+
 def statements_for(client, url: str) -> list[str]:
     statements = []
 

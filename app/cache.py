@@ -43,6 +43,7 @@ import weakref
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
 
 from flask import Flask, Response, current_app, g, request, session
 from sqlalchemy import Engine, Select, bindparam, event, func, literal, select, update
@@ -51,6 +52,7 @@ from sqlalchemy.orm import Session
 from werkzeug.http import http_date, is_resource_modified, quote_etag
 from werkzeug.wsgi import get_host
 
+from app.db import read
 from app.extensions import db
 from app.models import (
     Comment,
@@ -190,9 +192,11 @@ def content_version_column():
     return func.coalesce(version, 0)
 
 
+@cache
 def version_query(engagement_kind: str | None) -> Select:
     """The content version and the engagement count a page of this kind shows, in one row;
-    the post id or username is the bound parameter `shown`."""
+    the post id or username is the bound parameter `shown`. Built once: building it cost more
+    than running it."""
     version = select(SiteState.content_version).where(SiteState.id == 1).scalar_subquery()
     shown = bindparam("shown")
     if engagement_kind == "post":
@@ -224,7 +228,7 @@ def page_version() -> tuple:
     on a post or author page, its helpful or follower count; one query."""
     engagement = engagement_shown()
     kind, shown = engagement or (None, None)
-    return tuple(db.session.execute(version_query(kind), {"shown": shown}).one())
+    return tuple(read(version_query(kind), {"shown": shown}).one())
 
 
 def lags_behind_engagement() -> bool:
@@ -272,7 +276,7 @@ def serve_from_cache():
     last_modified = last_modified_of(page)
     if last_modified is not None:
         response.last_modified = last_modified
-    return response.make_conditional(request)
+    return response  # answer_conditionally makes it a 304 if the visitor has it
 
 
 def last_modified_of(page: CachedPage) -> int | None:

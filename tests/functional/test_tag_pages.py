@@ -632,12 +632,18 @@ def add_tagged_posts(users, tags, number: int, start: int) -> None:
         )
 
 
-def test_the_tag_page_does_not_query_per_post(client, users):
+def counted_tags(client, users, number: int) -> list[Tag]:
+    """Two tags on `number` posts; the client has a cookie, so no page comes from the cache."""
     client.set_cookie("returning", "1")  # a cookie keeps the page cache out of the count
     tags = [make_tag("counted", "condition"), make_tag("beside", "topic")]
     db.session.commit()
     client.get("/")  # the first request checks the search index
-    add_tagged_posts(users, tags, 5, 0)
+    add_tagged_posts(users, tags, number, 0)
+    return tags
+
+
+def test_the_tag_page_does_not_query_per_post(client, users):
+    tags = counted_tags(client, users, 5)
     few = count_queries(client, "/tags/counted")
     add_tagged_posts(users, tags, 20, 5)
     many = count_queries(client, "/tags/counted")
@@ -649,11 +655,7 @@ def test_the_tag_overview_reads_the_database_four_times(client, users):
     sections are picked from the listed posts when those hold enough of each (each PostgreSQL
     round trip costs the web node and the database server alike). The figures of "What
     members report" add one after a change, kept until the next."""
-    client.set_cookie("returning", "1")
-    tags = [make_tag("counted", "condition"), make_tag("beside", "topic")]
-    db.session.commit()
-    client.get("/")
-    add_tagged_posts(users, tags, 6, 0)
+    counted_tags(client, users, 6)
     statements = statements_for(client, "/tags/counted")
     reads = [statement for statement in statements if statement.startswith("SELECT")]
     assert len(reads) == 4 + 1, reads
@@ -746,11 +748,7 @@ def test_every_tag_comes_with_its_count_in_one_statement(client, site, url, show
 
 @pytest.mark.parametrize("url", ["/authors/pat", "/api/v1/authors/pat", "/authors/pat/feed.atom"])
 def test_an_author_is_read_once_with_the_count_of_their_posts(client, users, url):
-    client.set_cookie("returning", "1")
-    tags = [make_tag("counted", "condition"), make_tag("beside", "topic")]
-    db.session.commit()
-    client.get("/")
-    add_tagged_posts(users, tags, 6, 0)  # two of the six are the patient's
+    counted_tags(client, users, 6)  # two of the six are the patient's
     statements = statements_for(client, url)
     accounts = [s for s in statements if "FROM users" in s and "FROM posts" not in s]
     assert len(accounts) == 1, accounts
@@ -759,11 +757,7 @@ def test_an_author_is_read_once_with_the_count_of_their_posts(client, users, url
 
 
 def test_the_post_page_does_not_query_per_related_post(client, users):
-    client.set_cookie("returning", "1")
-    tags = [make_tag("counted", "condition"), make_tag("beside", "topic")]
-    db.session.commit()
-    client.get("/")
-    add_tagged_posts(users, tags, 5, 0)
+    tags = counted_tags(client, users, 5)
     post = db.session.scalar(select(Post).where(Post.title == "Counted post 2"))
     few = count_queries(client, post.path)
     add_tagged_posts(users, tags, 20, 5)
@@ -774,11 +768,7 @@ def test_the_post_page_does_not_query_per_related_post(client, users):
 def test_a_post_page_reads_what_to_read_next_in_one_statement(client, users):
     """Related posts and the previous and next post come together: the post, its tags, its
     replies, then one statement for both (each PostgreSQL round trip costs twice)."""
-    client.set_cookie("returning", "1")
-    tags = [make_tag("counted", "condition"), make_tag("beside", "topic")]
-    db.session.commit()
-    client.get("/")
-    add_tagged_posts(users, tags, 9, 0)
+    counted_tags(client, users, 9)
     post = db.session.scalar(select(Post).where(Post.title == "Counted post 4"))
     reads = [s for s in statements_for(client, post.path) if s.startswith("SELECT")]
     assert len([s for s in reads if "post_tags.post_id !=" in s]) == 1, reads

@@ -434,18 +434,17 @@ def close_in_this_process(connection, pid: int) -> None:
 
 
 class DriverQuery:
-    """The version query compiled once for the driver: its SQL and its bound values."""
+    """The version query compiled once for SQLite's driver: its SQL and its bound values, in
+    the order of its `?` placeholders."""
 
     def __init__(self, kind: str | None, engine: Engine):
         statement = version_query(kind).compile(dialect=engine.dialect)
         self.sql = statement.string
         self.values = statement.construct_params({"shown": None} if kind else None)
-        self.positions = statement.positiontup if engine.dialect.positional else None
+        self.positions = statement.positiontup
 
-    def with_shown(self, shown) -> tuple[str, tuple | dict]:
-        values = {**self.values, "shown": shown} if "shown" in self.values else self.values
-        if self.positions is None:
-            return self.sql, values
+    def with_shown(self, shown) -> tuple[str, tuple]:
+        values = {**self.values, "shown": shown}
         return self.sql, tuple(values[name] for name in self.positions)
 
 

@@ -53,12 +53,15 @@ def topped_up(post: Post, related: list[Card], limit: int) -> list[Card]:
 def sharing_tags(post: Post, tags: Sequence[TagLink], limit: int) -> list[Card]:
     """Among the newest CANDIDATES_PER_TAG published posts of each of the post's tags, those
     in the most of its tags, newest first: a few index reads, however large the tags."""
-    tag_ids = [tag.id for tag in tags]
-    if not tag_ids:
+    if not tags:
         return []
-    query = _sharing_tags_query(len(tag_ids), CANDIDATES_PER_TAG, limit)
-    values = {"post_id": post.id, **{f"tag_{n}": tag_id for n, tag_id in enumerate(tag_ids)}}
-    return cards_of(query, values, with_tags=False)
+    query = _sharing_tags_query(len(tags), CANDIDATES_PER_TAG, limit)
+    return cards_of(query, sharing_values(post, tags), with_tags=False)
+
+
+def sharing_values(post: Post, tags: Sequence[TagLink]) -> dict:
+    """The values of a statement built on _ranked_by_shared_tags."""
+    return {"post_id": post.id, **{f"tag_{n}": tag.id for n, tag in enumerate(tags)}}
 
 
 @cache
@@ -128,9 +131,13 @@ def previous_next(post: Post, tags: Sequence[TagLink]) -> Neighbours:
     """The published posts just before and after this one in its first tag (one query)."""
     if not has_neighbours(post, tags):
         return Neighbours()
-    values = {"tag_id": tags[0].id, "when": post.published_at, "post_id": post.id}
-    found = cards_of(_neighbours_query(), values, with_tags=False)
+    found = cards_of(_neighbours_query(), neighbour_values(post, tags), with_tags=False)
     return neighbours_among(found, post, tags[0])
+
+
+def neighbour_values(post: Post, tags: Sequence[TagLink]) -> dict:
+    """The values of a statement built on _neighbour_ids: the post's place in its first tag."""
+    return {"tag_id": tags[0].id, "when": post.published_at, "post_id": post.id}
 
 
 def has_neighbours(post: Post, tags: Sequence[TagLink]) -> bool:
@@ -186,17 +193,11 @@ def read_next(post: Post, tags: Sequence[TagLink], limit: int = RELATED_COUNT) -
     """related_posts and previous_next, in one statement when the post has both."""
     if not has_neighbours(post, tags):
         return ReadNext(related_posts(post, tags, limit), previous_next(post, tags))
-    tag, when = tags[0], post.published_at
-    values = {
-        "post_id": post.id,
-        "tag_id": tag.id,
-        "when": when,
-        **{f"tag_{n}": tag_id for n, tag_id in enumerate(t.id for t in tags)},
-    }
+    values = {**sharing_values(post, tags), **neighbour_values(post, tags)}
     rows = read(_read_next_query(len(tags), CANDIDATES_PER_TAG, limit), values).all()
     related = [card_of_row(row[:-1], ()) for row in rows if row[-1] == RELATED]
     found = [card_of_row(row[:-1], ()) for row in rows if row[-1] == NEIGHBOUR]
-    return ReadNext(topped_up(post, related, limit), neighbours_among(found, post, tag))
+    return ReadNext(topped_up(post, related, limit), neighbours_among(found, post, tags[0]))
 
 
 @cache

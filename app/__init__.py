@@ -8,6 +8,7 @@ from flask import Flask
 
 from app.config import ConfigError, build_config
 from app.security import CleanRequest, IdConverter
+from app.templating import SiteTemplates
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -21,6 +22,7 @@ def create_app(config: dict | None = None) -> Flask:
         static_folder=str(PROJECT_ROOT / "static"),
     )
     app.request_class = CleanRequest
+    app.jinja_environment = SiteTemplates  # before anything creates app.jinja_env
     app.url_map.converters["int"] = IdConverter
     app.config.update(build_config(app.instance_path, config))
     app.instance_path = str(Path(app.config.get("INSTANCE_PATH") or app.instance_path))

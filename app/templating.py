@@ -12,7 +12,7 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from app.links import site_url_for
-from app.posts.cards import compact_item, post_card
+from app.posts.cards import compact_list, post_list
 
 ROLE_LABELS = {
     "patient": "Member",
@@ -200,8 +200,8 @@ def register(app: Flask) -> None:
         unread_notifications=unread_notifications,
         all_tags=all_tags,
         site_url_for=site_url_for,
-        post_card_html=post_card,
-        compact_item_html=compact_item,
+        post_list=post_list,
+        compact_list=compact_list,
         site_links=site_links,
         with_query=with_query,
         # A global as well as Flask-Login's context variable, so that macros imported without

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Sequence
 from datetime import datetime
 from typing import NamedTuple
 
@@ -130,31 +131,51 @@ def card_of_row(row: Row, tags: tuple[TagLabel, ...]) -> Card:
 
 def post_card(post: Post | Card, heading: str = "h3") -> Markup:
     """The card of a post in a listing (`_macros/posts.html`'s post_card, made of its Card)."""
-    return _kept(heading, post)
+    return _kept(heading, [post])[0]
 
 
 def compact_item(post: Post | Card) -> Markup:
     """A post's line in a short list (`_macros/posts.html`'s compact_item)."""
-    return _kept(COMPACT, post)
+    return _kept(COMPACT, [post])[0]
+
+
+def post_list(posts: Sequence[Post | Card], heading: str = "h3") -> Markup:
+    """A listing's cards, each kept (or made) once, joined in one call: a template loop
+    calling post_card cost more than the cards it printed."""
+    return Markup('<div class="post-list">\n' + "".join(_kept(heading, posts)) + "</div>")
+
+
+def compact_list(posts: Sequence[Post | Card]) -> Markup:
+    """A short list of posts (a tag page's sections, a post's related posts)."""
+    lines = "".join(f"  {line}\n" for line in _kept(COMPACT, posts))
+    return Markup(f'<ul class="compact-posts">\n{lines}</ul>')
 
 
 COMPACT = "compact"
 
 
-def _kept(shape: str, post: Post | Card) -> Markup:
-    card = post if isinstance(post, Card) else card_of(post)
-    key = (request.script_root, shape, card)
+def _kept(shape: str, posts: Sequence[Post | Card]) -> list[Markup]:
+    """The HTML of each post in this shape, from the worker's kept cards where it can."""
+    root = request.script_root
+    keys = [(root, shape, post if isinstance(post, Card) else card_of(post)) for post in posts]
     with _lock:
-        html = _cards.get(key)
-        if html is not None:
-            _cards.move_to_end(key)
-            return html
-    html = render_compact(card) if shape == COMPACT else render_card(card, shape)
+        found = [_cards.get(key) for key in keys]
+        for key, html in zip(keys, found, strict=True):
+            if html is not None:
+                _cards.move_to_end(key)
+    if all(html is not None for html in found):
+        return found
+    made = {}
+    for key, html in zip(keys, found, strict=True):
+        if html is None:
+            card = key[2]
+            made[key] = render_compact(card) if shape == COMPACT else render_card(card, shape)
     with _lock:
-        _cards[key] = html
+        for key, html in made.items():
+            _cards[key] = html
         while len(_cards) > MAX_CARDS:
             _cards.popitem(last=False)
-    return html
+    return [made.get(key, html) for key, html in zip(keys, found, strict=True)]
 
 
 def render_card(card: Card | Post, heading: str) -> Markup:

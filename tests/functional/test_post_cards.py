@@ -54,6 +54,32 @@ def test_a_card_made_of_its_values_is_the_card_the_macro_makes_of_the_post(app):
             assert post.title.replace("<", "&lt;").replace(">", "&gt;") in compact
 
 
+def test_a_list_of_cards_is_its_cards_in_order_whichever_were_kept(app, monkeypatch):
+    """post_list and compact_list join each post's HTML in the listing's order, whether the
+    worker kept it already (here the middle one) or makes it now."""
+    monkeypatch.setattr(cards, "_cards", type(cards._cards)())
+    author = make_user("listed")
+    for number in range(3):
+        make_post(author, title=f"Listed <{number}>", days_ago=number + 1)
+    db.session.commit()
+    with app.test_request_context("/"):
+        posts = latest_published(10)
+        rows = cards_of_rows(posts)
+        cards.post_card(posts[1], "h2")
+        cards.compact_item(posts[1])
+        for _ in range(2):  # made, then all kept
+            made = "".join(cards.render_card(post, "h2") for post in posts)
+            assert cards.post_list(rows, "h2") == f'<div class="post-list">\n{made}</div>'
+            lines = "".join(f"  {cards.render_compact(post)}\n" for post in posts)
+            assert cards.compact_list(rows) == f'<ul class="compact-posts">\n{lines}</ul>'
+        assert cards.post_list([]) == '<div class="post-list">\n</div>'
+        assert "Listed &lt;0&gt;" in cards.post_list(posts)
+
+
+def cards_of_rows(posts: list[Post]) -> list[cards.Card]:
+    return [cards.card_of(post) for post in posts]
+
+
 def test_cards_read_as_rows_are_the_cards_of_the_loaded_posts(app):
     """The public listings read cards from rows: every value must be the one the post, its
     author and its tags give (tags in the post's order), on every listing's statement."""

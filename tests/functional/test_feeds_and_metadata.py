@@ -612,6 +612,42 @@ def test_a_tag_page_is_a_collection_page(client, world):
     assert page_url(world["experience"]) in listed and len(listed) == 3
 
 
+def test_a_tag_pages_kept_json_ld_follows_every_value_it_shows(app, client, world):
+    """The tag page's JSON-LD text is kept per worker by the values it is made of: a new
+    description, synonym, post, page or site address each gives new text."""
+    tag = world["tag"]
+    before = jsonld_of(client, "/tags/azathioprine")
+    tag.description_html = "<p>Now <em>with</em> more to say.</p>"
+    tag.synonyms = "Imuran"
+    db.session.commit()
+    changed = jsonld_of(client, "/tags/azathioprine")
+    assert before["description"] == "About azathioprine."
+    assert changed["description"] == "Now with more to say."
+    assert changed["about"]["alternateName"] == ["Imuran"]
+    newest = make_post(world["writer"], title="A fourth post about aza", tags=[tag], days_ago=0)
+    db.session.commit()
+    listed = jsonld_of(client, "/tags/azathioprine")["mainEntity"]["itemListElement"]
+    assert [item["url"] for item in listed][0] == page_url(newest) and len(listed) == 4
+    assert jsonld_of(client, "/tags/azathioprine?kind=question")["url"] == (
+        f"{BASE}/tags/azathioprine?kind=question"
+    )
+    app.config["SITE_URL"] = "http://example.org/community"
+    page = client.get("/tags/azathioprine", base_url="http://example.org/community/")
+    moved = json.loads(read_head(page).jsonld[0])
+    assert moved["url"] == "http://example.org/community/tags/azathioprine"
+    assert moved["mainEntity"]["itemListElement"][0]["url"].startswith(
+        "http://example.org/community/posts/"
+    )
+
+
+def test_the_kept_json_ld_text_is_the_serialized_json_ld(app, world):
+    from app.feeds.metadata import tag_jsonld, tag_structured_data
+
+    with app.test_request_context("/tags/azathioprine"):
+        posts = world["published"]
+        assert tag_structured_data(world["tag"], posts) == jsonld(tag_jsonld(world["tag"], posts))
+
+
 def test_an_author_page_is_a_profile_page(client, world):
     data = jsonld_of(client, "/authors/prov")
     assert data["@type"] == "ProfilePage"

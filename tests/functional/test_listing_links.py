@@ -6,8 +6,9 @@ from __future__ import annotations
 import pytest
 from flask import url_for
 
+from app.extensions import db
 from app.templating import SITE_LINKS, site_links, site_path, with_query
-from tests.helpers import make_post, make_tag
+from tests.helpers import make_post, make_tag, sign_in
 
 
 @pytest.mark.parametrize("base_url", ["http://localhost/", "http://example.org/community/"])
@@ -32,9 +33,23 @@ def test_listing_links_keep_the_mount_point(app, client, users):
 
 
 @pytest.mark.parametrize("base_url", ["http://localhost/", "http://example.org/community/"])
+def test_an_authors_pager_links_are_the_routes(app, users, base_url):
+    author = users["patient"]
+    with app.test_request_context("/", base_url=base_url):
+        assert with_query(author.profile_path, page=3) == url_for(
+            "authors.show", username=author.username, page=3
+        )
+
+
+@pytest.mark.parametrize("base_url", ["http://localhost/", "http://example.org/community/"])
 def test_links_built_without_url_for_are_the_routes(app, base_url):
     tag = make_tag("lupus-nephritis")
-    filters = [{}, {"kind": "question"}, {"kind": None, "answered": "no", "sort": "helpful"}]
+    filters = [
+        {},
+        {"kind": "question"},
+        {"kind": None, "answered": "no", "sort": "helpful"},
+        {"page": 2, "kind": "article", "answered": None, "sort": "helpful"},  # the pager's
+    ]
     with app.test_request_context("/", base_url=base_url):
         for args in filters:
             assert with_query(tag.path, **args) == url_for("tags.show", slug=tag.slug, **args)
@@ -47,3 +62,16 @@ def test_the_header_links_of_one_mount_point_are_not_served_under_another(app, c
     client.get("/", base_url="http://example.org/community/")
     page = client.get("/", base_url="http://localhost/").get_data(as_text=True)
     assert 'href="/tags/"' in page and "/community/" not in page
+
+
+def test_a_members_own_list_pages_to_itself(app, client, users):
+    """A member's lists (here their posts, 30 a page) page through request.path."""
+    for number in range(31):
+        make_post(users["patient"], title=f"Draft number {number}", status="draft")
+    db.session.commit()
+    sign_in(client, users["patient"].email)
+    page = client.get("/me/posts").get_data(as_text=True)
+    with app.test_request_context("/"):
+        expected = url_for("account.my_posts", page=2)
+    assert f'rel="next" href="{expected}"' in page
+    assert "Draft number 0" in client.get(expected).get_data(as_text=True)

@@ -337,8 +337,23 @@ def tag_with_etag(response: Response) -> Response:
     return response
 
 
+# What makes a request conditional (RFC 9110, section 13) or partial: without any of them,
+# make_conditional has nothing to decide.
+CONDITIONAL_HEADERS = (
+    "HTTP_IF_NONE_MATCH",
+    "HTTP_IF_MODIFIED_SINCE",
+    "HTTP_IF_MATCH",
+    "HTTP_IF_UNMODIFIED_SINCE",
+    "HTTP_IF_RANGE",
+    "HTTP_RANGE",
+)
+
+
 def answer_conditionally(response: Response) -> Response:
     """304 for an anonymous page the visitor already has; after the cache took the body."""
+    environ = request.environ
+    if not any(name in environ for name in CONDITIONAL_HEADERS):
+        return response
     if is_anonymous_page() and response.get_etag()[0] is not None:
         return response.make_conditional(request)
     return response

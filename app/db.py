@@ -130,7 +130,10 @@ def begin_sqlite(connection) -> None:
     IMMEDIATE), so they wait for it up front or fail cleanly, never half-way through."""
     if connection.dialect.name != "sqlite":
         return
-    connection.exec_driver_sql("BEGIN IMMEDIATE" if wants_write_lock() else "BEGIN")
+    if wants_write_lock():
+        connection.exec_driver_sql("BEGIN IMMEDIATE")  # may time out: SQLAlchemy reports it
+    else:
+        connection.connection.dbapi_connection.execute("BEGIN")  # takes no lock: cannot wait
 
 
 def wants_write_lock() -> bool:

@@ -19,12 +19,29 @@ def site_url() -> str:
     return config["SITE_URL"] or f"http://127.0.0.1:{config['PORT']}"
 
 
+# Absolute links a worker keeps per SITE_URL (a page's canonical URL and feed links repeat on
+# every render of it): a short string each, dropped all at once when this many are kept.
+KEPT_LINKS = 2048
+
+
 def site_url_for(endpoint: str, **values) -> str:
     """The absolute URL of an endpoint (full name, e.g. "auth.login") under SITE_URL."""
-    return _adapter().build(endpoint, values, force_external=True)
+    adapter, built = _site_links()
+    key = (endpoint, *values.items())
+    try:
+        url = built.get(key)
+    except TypeError:  # a value that cannot be a key (a list): built each time
+        return adapter.build(endpoint, values, force_external=True)
+    if url is None:
+        url = adapter.build(endpoint, values, force_external=True)
+        if len(built) >= KEPT_LINKS:
+            built.clear()
+        built[key] = url
+    return url
 
 
-def _adapter() -> MapAdapter:
+def _site_links() -> tuple[MapAdapter, dict]:
+    """The URL map bound to SITE_URL, and the links built with it so far."""
     origin = site_url()
     cached = current_app.extensions.get("site_links")
     if cached is None or cached[0] != origin:
@@ -32,8 +49,8 @@ def _adapter() -> MapAdapter:
         adapter = current_app.url_map.bind(
             parts.netloc, script_name=parts.path or "/", url_scheme=parts.scheme
         )
-        cached = current_app.extensions["site_links"] = (origin, adapter)
-    return cached[1]
+        cached = current_app.extensions["site_links"] = (origin, adapter, {})
+    return cached[1], cached[2]
 
 
 def site_hostname(site: str) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from functools import lru_cache
 from urllib.parse import urlencode
 
 from flask import Flask, request, url_for
@@ -136,6 +137,8 @@ SITE_LINKS = {
     "icon": ("static", {"filename": "img/favicon.svg"}),
 }
 MOUNT_POINTS_KEPT = 4
+# A listing's filter and pager arguments: a few dozen combinations, and pages past the first.
+KEPT_QUERY_STRINGS = 512
 _site_links: dict[str, dict[str, str]] = {}
 
 
@@ -153,8 +156,13 @@ def site_links() -> dict[str, str]:
 
 def with_query(path: str, **args: str | int | None) -> str:
     """site_path with query arguments (those not None, in order), as url_for builds them."""
-    kept = {name: value for name, value in args.items() if value is not None}
-    return site_path(path) + ("?" + urlencode(kept) if kept else "")
+    kept = tuple((name, value) for name, value in args.items() if value is not None)
+    return site_path(path) + (query_string(kept) if kept else "")
+
+
+@lru_cache(maxsize=KEPT_QUERY_STRINGS)
+def query_string(args: tuple[tuple[str, str | int], ...]) -> str:
+    return "?" + urlencode(args)
 
 
 def unread_notifications() -> int:

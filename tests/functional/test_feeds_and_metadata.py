@@ -686,3 +686,23 @@ def test_a_posts_url_is_the_one_site_url_for_builds(app, site):
     built = site_url_for("posts.show", post_id=post.id, slug=post.slug)
     assert post_url(post) == built
     assert built.startswith(site + "/posts/")
+
+
+def test_kept_absolute_links_follow_the_site_address(app, monkeypatch):
+    from app import links
+
+    monkeypatch.setattr(links, "KEPT_LINKS", 3)
+    with app.test_request_context("/"):
+        app.config["SITE_URL"] = "https://example.org"
+        first = links.site_url_for("tags.show", slug="lupus")
+        assert links.site_url_for("tags.show", slug="lupus") == first
+        assert first == "https://example.org/tags/lupus"
+        app.config["SITE_URL"] = "https://example.org/community"
+        assert links.site_url_for("tags.show", slug="lupus") == (
+            "https://example.org/community/tags/lupus"
+        )
+        for number in range(10):
+            assert links.site_url_for("tags.show", slug=f"t{number}").endswith(f"/t{number}")
+        assert len(app.extensions["site_links"][2]) <= 3
+        listed = links.site_url_for("main.search", q="a b", tag=["x", "y"])  # not a key: built
+        assert listed == "https://example.org/community/search?q=a+b&tag=x&tag=y"

@@ -17,6 +17,27 @@ def test_sqlite_is_set_up_for_several_processes(app):
     assert connection.execute(text("PRAGMA busy_timeout")).scalar() == 5000
 
 
+@pytest.mark.sqlite_only
+def test_a_reading_request_on_sqlite_reads_one_snapshot(app):
+    """A GET's reads share one transaction (a plain BEGIN, which takes no lock): a post
+    another process publishes between two of them is not seen half-way through the page."""
+    import sqlite3
+
+    make_user("snapshot_author", display_name="Before")
+    with app.test_request_context("/", method="GET"):
+        name = select(User.display_name).where(User.username == "snapshot_author")
+        assert db.session.execute(name).scalar() == "Before"
+        connection = db.session.connection().connection.dbapi_connection
+        assert connection.in_transaction
+        other = sqlite3.connect(app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///"))
+        other.execute("UPDATE users SET display_name = 'After' WHERE username = 'snapshot_author'")
+        other.commit()
+        other.close()
+        assert db.session.execute(name).scalar() == "Before"
+        db.session.remove()
+        assert db.session.execute(name).scalar() == "After"
+
+
 def test_timestamps_are_timezone_aware_utc(app):
     user = make_user("clock")
     db.session.expire_all()

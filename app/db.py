@@ -21,6 +21,8 @@ from sqlalchemy.engine import Engine, Result
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, registry
 from sqlalchemy.types import TypeDecorator
 
+from app.sqlite_reads import Rows, read_on_sqlite
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -197,16 +199,20 @@ class RequestSession(FlaskSession):
             return autocommit_variant(bind)
         return bind
 
-    def read(self, statement: Executable, values: dict | None = None) -> Result:
+    def read(self, statement: Executable, values: dict | None = None) -> Result | Rows:
         """The rows of a statement of columns (no ORM objects wanted), run on the session's
         connection after the usual autoflush: execute() spends about 0.1 ms a statement
-        setting up ORM loading that such rows never use."""
+        setting up ORM loading that such rows never use. On SQLite the statement goes
+        straight to the driver (app.sqlite_reads); rows are tuples either way."""
         if self.autoflush:
             self.flush()
-        return self.connection().execute(statement, values)
+        connection = self.connection()
+        if connection.dialect.name == "sqlite":
+            return read_on_sqlite(connection, statement, values)
+        return connection.execute(statement, values)
 
 
-def read(statement: Executable, values: dict | None = None) -> Result:
+def read(statement: Executable, values: dict | None = None) -> Result | Rows:
     """RequestSession.read on the current session (the scoped session does not proxy it)."""
     from app.extensions import db
 

@@ -430,6 +430,8 @@ def test_previous_and_next_follow_the_first_tag_by_publication_date(client, site
         "next": "Azathioprine in autoimmune hepatitis",
     }
     assert 'aria-label="More about Azathioprine"' in page
+    assert 'Previous in <a href="/tags/azathioprine">Azathioprine</a>' in page
+    assert 'Next in <a href="/tags/azathioprine">Azathioprine</a>' in page
     newest = text(client.get(site["posts"]["first_year"].path))
     assert neighbours(newest) == {"prev": "Azathioprine in autoimmune hepatitis"}
     oldest = text(client.get(site["posts"]["unverified"].path))

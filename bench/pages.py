@@ -102,6 +102,7 @@ class WrkResult:
     requests: int
     non_2xx_3xx: int
     socket_errors: dict[str, int] = field(default_factory=dict)
+    cpu_ms_per_request: float | None = None  # the server's workers, user + system
 
     @property
     def error_count(self) -> int:
@@ -121,6 +122,7 @@ class PageSummary:
     non_2xx_3xx: int
     socket_errors: int
     rounds: list[WrkResult]
+    cpu_ms: float | None = None
 
     @property
     def has_errors(self) -> bool:
@@ -455,11 +457,17 @@ def measure(
     results: dict[str, list[WrkResult]] = {page.name: [] for page in pages}
     for round_number in range(1, rounds + 1):
         for page in pages:
+            workers = child_pids(page.server.process.pid)
+            cpu_before = cpu_seconds(workers)
             result = run_wrk(page.url, seconds, script)
+            if result.requests:
+                spent = cpu_seconds(workers) - cpu_before
+                result.cpu_ms_per_request = spent * 1000 / result.requests
             results[page.name].append(result)
             log(
                 f"round {round_number}/{rounds} {page.name:<17} {result.requests_per_s:7.1f} req/s"
                 f"  p50 {result.p50_ms:7.2f}  p95 {result.p95_ms:7.2f}  p99 {result.p99_ms:7.2f} ms"
+                f"  cpu {number(result.cpu_ms_per_request, 3)} ms/req"
                 + (f"  errors {result.error_count}" if result.error_count else "")
             )
     return results
@@ -485,6 +493,7 @@ def summarize(pages: list[Page], results: dict[str, list[WrkResult]]) -> list[Pa
                 non_2xx_3xx=sum(run.non_2xx_3xx for run in rounds),
                 socket_errors=sum(sum(run.socket_errors.values()) for run in rounds),
                 rounds=rounds,
+                cpu_ms=median_of(run.cpu_ms_per_request for run in rounds),
             )
         )
     return summaries
@@ -492,6 +501,24 @@ def summarize(pages: list[Page], results: dict[str, list[WrkResult]]) -> list[Pa
 
 def ratio(value: float, reference: float) -> float:
     return value / reference if reference else 0.0
+
+
+def median_of(values) -> float | None:
+    known = [value for value in values if value is not None]
+    return statistics.median(known) if known else None
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User and system CPU time these processes have used (/proc/PID/stat)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / ticks
 
 
 def child_pids(parent: int) -> list[int]:
@@ -534,7 +561,7 @@ def log_problems(server: Server) -> list[str]:
 def format_table(summaries: list[PageSummary]) -> str:
     header = [
         *("page", "path", "status", "req/s", "p50 ms", "p95 ms", "p99 ms", "ratio", "target"),
-        "errors",
+        *("errors", "cpu ms"),
     ]
     return aligned(header, table_rows(summaries), left_aligned={0, 1, 8, 9})
 
@@ -552,6 +579,7 @@ def table_rows(summaries: list[PageSummary]) -> list[list[str]]:
             f"{summary.ratio:.2f}",
             summary.target,
             error_text(summary),
+            number(summary.cpu_ms, 3),
         ]
         for summary in summaries
     ]
@@ -573,6 +601,7 @@ def format_comparison(summaries: list[PageSummary], baseline: Path) -> str:
     """Each page's latency and ratio in an earlier results file, beside this run's."""
     before = {page["page"]: page for page in json.loads(baseline.read_text())["pages"]}
     header = ["page", "p50 before", "p50 now", "p95 before", "p95 now", "ratio before", "now"]
+    header += ["cpu ms before", "now"]
     rows = []
     for summary in summaries:
         then = before.get(summary.name, {})
@@ -585,6 +614,8 @@ def format_comparison(summaries: list[PageSummary], baseline: Path) -> str:
                 f"{summary.p95_ms:.2f}",
                 number(then.get("ratio_to_hello"), 3),
                 f"{summary.ratio:.3f}",
+                number(then.get("cpu_ms_per_request"), 3),
+                number(summary.cpu_ms, 3),
             ]
         )
     return f"compared with {baseline}\n" + aligned(header, rows, left_aligned={0})
@@ -660,6 +691,7 @@ def summary_json(summary: PageSummary) -> dict[str, object]:
         "p95_ms": round(summary.p95_ms, 2),
         "p99_ms": round(summary.p99_ms, 2),
         "ratio_to_hello": round(summary.ratio, 3),
+        "cpu_ms_per_request": None if summary.cpu_ms is None else round(summary.cpu_ms, 3),
         "target": summary.target,
         "non_2xx_3xx": summary.non_2xx_3xx,
         "socket_errors": summary.socket_errors,
@@ -730,6 +762,10 @@ def run_benchmark(
     print(format_table(summaries))
     print(f"\nmedians over {args.rounds} round(s) of {args.seconds} s per page")
     print("ratio = page req/s / hello req/s in the same round")
+    print(
+        "cpu ms = CPU time (user + system) the server's workers spent per request: less swayed"
+        " by other load on the machine than req/s"
+    )
     print("*-nocache: the same pages with the anonymous page cache off (PAGE_CACHE=off)")
     print(
         f"target: ratio >= {CACHED_MIN_RATIO:.2f} for {', '.join(sorted(FRONT_PAGES))} "

@@ -157,7 +157,12 @@ def site_links() -> dict[str, str]:
 def with_query(path: str, **args: str | int | None) -> str:
     """site_path with query arguments (those not None, in order), as url_for builds them."""
     kept = tuple((name, value) for name, value in args.items() if value is not None)
-    return site_path(path) + (query_string(kept) if kept else "")
+    if not kept:
+        return site_path(path)
+    try:
+        return site_path(path) + query_string(kept)
+    except TypeError:  # a value that cannot be a key (a list): encoded each time
+        return site_path(path) + "?" + urlencode(kept)
 
 
 @lru_cache(maxsize=KEPT_QUERY_STRINGS)

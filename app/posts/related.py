@@ -122,9 +122,16 @@ def similar_by_title(post: Post, limit: int, exclude: set[int]) -> list[Card]:
     wanted = [post_id for post_id in page.post_ids if post_id not in skip][:limit]
     if not wanted:
         return []
-    query = published_cards().where(Post.id.in_(wanted))
-    found = {card.id: card for card in cards_of(query, with_tags=False)}
-    return [found[post_id] for post_id in wanted if post_id in found]
+    found = cards_of(_cards_with_ids(), {"post_ids": wanted}, with_tags=False)
+    by_id = {card.id: card for card in found}
+    return [by_id[post_id] for post_id in wanted if post_id in by_id]
+
+
+@cache
+def _cards_with_ids() -> Select:
+    """Published cards by id, in no order (the caller keeps the search's)."""
+    wanted = Post.id.in_(bindparam("post_ids", expanding=True))
+    return published_cards().where(wanted).order_by(None)
 
 
 def previous_next(post: Post, tags: Sequence[TagLink]) -> Neighbours:

@@ -5,13 +5,13 @@ does around a statement (listeners see it; a driver error is SQLAlchemy's)."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import bindparam, event, select, text
-from sqlalchemy.exc import NoResultFound, OperationalError
+from sqlalchemy import bindparam, event, select, text, tuple_
+from sqlalchemy.exc import MultipleResultsFound, NoResultFound, OperationalError, StatementError
 
 from app.db import RequestSession
 from app.extensions import db
 from app.models import Post, Tag
-from app.sqlite_reads import read_on_sqlite
+from app.sqlite_reads import Rows, driver_statement, read_on_sqlite
 from tests.conftest import make_user
 from tests.helpers import add_comment, make_post, make_tag
 
@@ -64,6 +64,15 @@ def reads_of_public_pages(app, client, monkeypatch):
     return seen
 
 
+def on_the_driver(connection, statement, values=None) -> Rows:
+    """The statement's rows from the driver path (a statement's first run is SQLAlchemy's)."""
+    read_on_sqlite(connection, statement, values)
+    assert driver_statement(statement, connection.dialect) is not None
+    rows = read_on_sqlite(connection, statement, values)
+    assert isinstance(rows, Rows)
+    return rows
+
+
 def test_every_read_of_the_public_pages_gives_sqlalchemys_rows(app, reads_of_public_pages):
     assert len(reads_of_public_pages) > 25
     kinds = set()
@@ -71,7 +80,7 @@ def test_every_read_of_the_public_pages_gives_sqlalchemys_rows(app, reads_of_pub
         connection = db.session.connection()
         for statement, values in reads_of_public_pages:
             expected = [tuple(row) for row in connection.execute(statement, values)]
-            assert read_on_sqlite(connection, statement, values).all() == expected, statement
+            assert on_the_driver(connection, statement, values).all() == expected, statement
             kinds.update(type(value).__name__ for row in expected for value in row)
     assert {"datetime", "int", "str"} <= kinds  # timestamps converted as SQLAlchemy does
 
@@ -87,15 +96,15 @@ def test_bound_timestamps_and_lists_are_processed_as_sqlalchemy_does(app):
     own_list = select(Post.title).where(Post.title.in_(["Older", "Newer", "Neither"]))
     with app.test_request_context("/"):
         connection = db.session.connection()
-        assert read_on_sqlite(connection, before, {"moment": newer.published_at}).all() == [
+        assert on_the_driver(connection, before, {"moment": newer.published_at}).all() == [
             (older.id,)
         ]
         for ids in ([older.id], [older.id, newer.id], [older.id, newer.id, 0], []):
-            rows = read_on_sqlite(connection, listed, {"ids": ids}).all()
+            rows = on_the_driver(connection, listed, {"ids": ids}).all()
             assert sorted(rows) == sorted(
                 tuple(r) for r in connection.execute(listed, {"ids": ids})
             )
-        assert sorted(read_on_sqlite(connection, own_list, None).all()) == [("Newer",), ("Older",)]
+        assert sorted(on_the_driver(connection, own_list).all()) == [("Newer",), ("Older",)]
 
 
 def test_listeners_see_each_statement_and_its_values(app):
@@ -110,26 +119,90 @@ def test_listeners_see_each_statement_and_its_values(app):
     event.listen(db.engine, "before_cursor_execute", listen)
     try:
         with app.test_request_context("/"):
-            rows = read_on_sqlite(db.session.connection(), statement, {"slug": "heard"})
+            rows = on_the_driver(db.session.connection(), statement, {"slug": "heard"})
     finally:
         event.remove(db.engine, "before_cursor_execute", listen)
     assert rows.one() == ("Heard",)
-    assert [(" ".join(sql.split()), values) for sql, values in heard] == [
+    assert [(" ".join(sql.split()), tuple(values)) for sql, values in heard] == [
         ("SELECT tags.name FROM tags WHERE tags.slug = ?", ("heard",))
-    ]
+    ] * 2  # through SQLAlchemy, then on the driver
 
 
 def test_a_driver_error_arrives_as_sqlalchemys(app):
     with app.test_request_context("/"):
         connection = db.session.connection()
-        with pytest.raises(OperationalError, match="no such table"):
-            read_on_sqlite(connection, text("SELECT 1 FROM no_such_table"), None)
+        missing = text("SELECT 1 FROM no_such_table")
+        for _ in range(2):  # SQLAlchemy's run, then the driver's
+            with pytest.raises(OperationalError, match="no such table"):
+                read_on_sqlite(connection, missing, None)
 
 
 def test_rows_answer_as_a_result_does(app):
+    make_tag("one", name="One")
+    make_tag("two", name="Two")
+    db.session.commit()
     with app.test_request_context("/"):
         connection = db.session.connection()
-        none = read_on_sqlite(connection, select(Tag.name).where(Tag.id == -1), None)
+        none = on_the_driver(connection, select(Tag.name).where(Tag.id == -1))
         assert none.all() == [] and none.first() is None and none.scalar() is None
         with pytest.raises(NoResultFound):
             none.one()
+        with pytest.raises(MultipleResultsFound):
+            on_the_driver(connection, select(Tag.name)).one()
+
+
+def test_a_missing_value_is_an_error_not_null(app):
+    """As SQLAlchemy refuses it, also once the statement's shape is known."""
+    statement = select(Tag.name).where(Tag.slug == bindparam("slug"))
+    with app.test_request_context("/"):
+        connection = db.session.connection()
+        on_the_driver(connection, statement, {"slug": "any"})
+        with pytest.raises(StatementError, match="slug"):
+            read_on_sqlite(connection, statement, {})
+
+
+def test_a_refused_bound_value_is_sqlalchemys_statement_error(app):
+    from datetime import UTC, datetime
+
+    statement = select(Post.id).where(Post.published_at < bindparam("moment"))
+    with app.test_request_context("/"):
+        connection = db.session.connection()
+        on_the_driver(connection, statement, {"moment": datetime(2030, 1, 1, tzinfo=UTC)})
+        with pytest.raises(StatementError, match="naive datetime refused"):
+            read_on_sqlite(connection, statement, {"moment": datetime(2030, 1, 1)})
+
+
+def test_a_statement_built_for_each_call_stays_with_sqlalchemy(app):
+    """Compiling costs milliseconds: only a statement run twice is compiled for the driver,
+    and a statement's entry goes with it."""
+    import gc
+
+    from app import sqlite_reads
+
+    with app.test_request_context("/"):
+        connection = db.session.connection()
+        seen = len(sqlite_reads._statements)
+        for number in range(50):
+            built = select(Tag.name).where(Tag.id == number)
+            assert not isinstance(read_on_sqlite(connection, built, None), Rows)
+            del built
+        gc.collect()
+        assert len(sqlite_reads._statements) <= seen + 1
+
+
+def test_forms_the_driver_does_not_handle_stay_with_sqlalchemy(app):
+    """Entities' columns are typed as SQLAlchemy types them; a list of tuples is SQLAlchemy's."""
+    make_tag("pair", name="Pair")
+    db.session.commit()
+    pairs = select(Tag.name).where(
+        tuple_(Tag.slug, Tag.kind).in_(bindparam("pairs", expanding=True))
+    )
+    entity = select(Tag).where(Tag.slug == "pair")
+    with app.test_request_context("/"):
+        connection = db.session.connection()
+        values = {"pairs": [("pair", "topic")]}
+        for _ in range(2):
+            assert list(read_on_sqlite(connection, pairs, values)) == [("Pair",)]
+        assert driver_statement(pairs, connection.dialect) is None
+        expected = [tuple(row) for row in connection.execute(entity)]
+        assert on_the_driver(connection, entity).all() == expected

@@ -15,7 +15,6 @@ third site in the same turns, and compares its throughput with the working tree'
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import subprocess
 import sys
@@ -35,6 +34,7 @@ from bench.pages import (  # noqa: E402
     BenchError,
     child_env,
     child_pids,
+    cpu_seconds,
     log,
     prepare_database,
     require_tools,
@@ -44,7 +44,6 @@ from tests.servers import PostgresServer, free_port  # noqa: E402
 
 BIN_DIR = Path(sys.executable).parent
 WORKERS = 2
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 MIN_PG_RATIO = 0.8
 MIN_AFTER_RATIO = 0.9
 TARGET_UTILISATION = 0.6
@@ -224,17 +223,6 @@ def get(site: Site, path: str) -> tuple[int, str]:
         return 0, ""
     finally:
         connection.close()
-
-
-def cpu_seconds(pids: list[int]) -> float:
-    total = 0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += int(fields[11]) + int(fields[12])  # utime, stime
-    return total / CLOCK_TICKS
 
 
 def postgres_pids(postgres: PostgresServer | None) -> list[int]:

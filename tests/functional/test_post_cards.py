@@ -58,10 +58,7 @@ def test_a_list_of_cards_is_its_cards_in_order_whichever_were_kept(app, monkeypa
     """post_list and compact_list join each post's HTML in the listing's order, whether the
     worker kept it already (here the middle one) or makes it now."""
     monkeypatch.setattr(cards, "_cards", type(cards._cards)())
-    author = make_user("listed")
-    for number in range(3):
-        make_post(author, title=f"Listed <{number}>", days_ago=number + 1)
-    db.session.commit()
+    posts_by_one_author("listed", [f"Listed <{number}>" for number in range(3)])
     with app.test_request_context("/"):
         posts = latest_published(10)
         rows = cards_of_rows(posts)
@@ -74,6 +71,14 @@ def test_a_list_of_cards_is_its_cards_in_order_whichever_were_kept(app, monkeypa
             assert cards.compact_list(rows) == f'<ul class="compact-posts">\n{lines}</ul>'
         assert cards.post_list([]) == '<div class="post-list">\n</div>'
         assert "Listed &lt;0&gt;" in cards.post_list(posts)
+
+
+def posts_by_one_author(username: str, titles: list[str]) -> None:
+    """Published posts by a new member, a day apart, the first title the newest."""
+    author = make_user(username)
+    for number, title in enumerate(titles):
+        make_post(author, title=title, days_ago=number + 1)
+    db.session.commit()
 
 
 def cards_of_rows(posts: list[Post]) -> list[cards.Card]:
@@ -140,10 +145,7 @@ def test_a_providers_verification_withdrawn_drops_the_badge_from_the_card(app, c
 def test_a_worker_keeps_at_most_max_cards(app, monkeypatch):
     monkeypatch.setattr(cards, "MAX_CARDS", 3)
     monkeypatch.setattr(cards, "_cards", type(cards._cards)())
-    author = make_user("prolific")
-    for number in range(6):
-        make_post(author, title=f"Post number {number}", days_ago=number + 1)
-    db.session.commit()
+    posts_by_one_author("prolific", [f"Post number {number}" for number in range(6)])
     with app.test_request_context("/"):
         for post in latest_published(10):
             cards.post_card(post)

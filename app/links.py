@@ -20,13 +20,30 @@ def site_url() -> str:
 
 
 # Absolute links a worker keeps per SITE_URL (a page's canonical URL and feed links repeat on
-# every render of it): a short string each, dropped all at once when this many are kept.
+# every render of it): a short string each, dropped all at once when this many are kept. Only
+# links to public pages and feeds: a mailed link carries a one-off token, kept by no one.
 KEPT_LINKS = 2048
+KEPT_ENDPOINTS = frozenset(
+    {
+        "main.home",
+        "tags.index",
+        "tags.show",
+        "posts.show",
+        "authors.show",
+        "feeds.latest",
+        "feeds.tag",
+        "feeds.author",
+        "feeds.sitemap",
+        "feeds.post_sitemap",
+    }
+)
 
 
 def site_url_for(endpoint: str, **values) -> str:
     """The absolute URL of an endpoint (full name, e.g. "auth.login") under SITE_URL."""
     adapter, built = _site_links()
+    if endpoint not in KEPT_ENDPOINTS:
+        return adapter.build(endpoint, values, force_external=True)
     key = (endpoint, *values.items())
     try:
         url = built.get(key)

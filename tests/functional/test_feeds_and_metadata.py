@@ -704,5 +704,9 @@ def test_kept_absolute_links_follow_the_site_address(app, monkeypatch):
         for number in range(10):
             assert links.site_url_for("tags.show", slug=f"t{number}").endswith(f"/t{number}")
         assert len(app.extensions["site_links"][2]) <= 3
-        listed = links.site_url_for("main.search", q="a b", tag=["x", "y"])  # not a key: built
-        assert listed == "https://example.org/community/search?q=a+b&tag=x&tag=y"
+        listed = links.site_url_for("tags.show", slug="lupus", tag=["x", "y"])  # not a key
+        assert listed == "https://example.org/community/tags/lupus?tag=x&tag=y"
+        kept = dict(app.extensions["site_links"][2])
+        mailed = links.site_url_for("auth.reset", token="one-off-secret")
+        assert mailed == "https://example.org/community/auth/reset/new?token=one-off-secret"
+        assert app.extensions["site_links"][2] == kept  # a mailed link's token is kept by no one

@@ -263,7 +263,7 @@ def import_medquad(env: dict[str, str], count: int) -> None:
     sys.path.insert(0, str(REPO_ROOT))
     from bench.medquad import posts as medquad_posts
 
-    source = Path(env["DATABASE_URL"].removeprefix("sqlite:///")).parent / "import.jsonl"
+    source = Path(env["SEARCH_INDEX_DIR"]).parent / "import.jsonl"  # the run's folder, any database
     with source.open("w") as handle:
         for post in medquad_posts(
             count,

@@ -84,6 +84,8 @@ ENGAGEMENT_KINDS = (None, "post", "author")
 NUMBERED_POSTGRES = PGDialect(paramstyle="numeric_dollar")  # libpq's $1, $2 placeholders
 MAX_ENTRIES = 2000
 MAX_BODY_BYTES = 512 * 1024
+MEGABYTE = 1024 * 1024
+DEFAULT_MAX_MB = 8
 CHANGED_KEY = "public_content_changed"
 # what a 304 leaves out (RFC 9110 15.4.5 keeps ETag, Vary, Date, Cache-Control)
 ENTITY_HEADERS = frozenset({"content-type", "content-length", "last-modified"})
@@ -118,10 +120,16 @@ def wall_clock() -> float:
 
 
 class PageCache:
-    def __init__(self, max_entries: int = MAX_ENTRIES):
+    """Pages by key in one worker; the least recently used go first once the pages number more
+    than `max_entries` or their bodies add up to more than `max_bytes` (PAGE_CACHE_MAX_MB), so
+    a crawler walking every post of a large site cannot grow the worker without limit."""
+
+    def __init__(self, max_entries: int = MAX_ENTRIES, max_bytes: int = DEFAULT_MAX_MB * MEGABYTE):
         self._pages: OrderedDict[str, CachedPage] = OrderedDict()
         self._lock = threading.Lock()
         self._max_entries = max_entries
+        self._max_bytes = max_bytes
+        self._bytes = 0
 
     def get(self, key: str, version: tuple) -> CachedPage | None:
         with self._lock:
@@ -137,15 +145,29 @@ class PageCache:
             return self._pages.get(key)
 
     def put(self, key: str, page: CachedPage) -> None:
+        if len(page.body) > self._max_bytes:
+            return
         with self._lock:
+            replaced = self._pages.pop(key, None)
+            if replaced is not None:
+                self._bytes -= len(replaced.body)
             self._pages[key] = page
-            self._pages.move_to_end(key)
-            while len(self._pages) > self._max_entries:
-                self._pages.popitem(last=False)
+            self._bytes += len(page.body)
+            while len(self._pages) > self._max_entries or self._bytes > self._max_bytes:
+                _, evicted = self._pages.popitem(last=False)
+                self._bytes -= len(evicted.body)
 
     def clear(self) -> None:
         with self._lock:
             self._pages.clear()
+            self._bytes = 0
+
+    @property
+    def body_bytes(self) -> int:
+        return self._bytes
+
+    def __len__(self) -> int:
+        return len(self._pages)
 
 
 def mark_public_content_changed(session: Session) -> None:
@@ -555,7 +577,9 @@ def close_front_door(app: Flask) -> None:
 
 
 def register(app: Flask) -> None:
-    app.extensions["page_cache"] = PageCache()
+    app.extensions["page_cache"] = PageCache(
+        max_bytes=app.config.get("PAGE_CACHE_MAX_MB", DEFAULT_MAX_MB) * MEGABYTE
+    )
     # after_request hooks run last-registered first: tag, then store, then answer
     app.after_request(answer_conditionally)
     if app.config.get("PAGE_CACHE", True):

@@ -45,6 +45,7 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
         "FLAG_HIDE_THRESHOLD": env.get("FLAG_HIDE_THRESHOLD", "3"),
         "PASSWORD_HASH_PROFILE": env.get("PASSWORD_HASH_PROFILE", "strong"),
         "PAGE_CACHE": env.get("PAGE_CACHE", "on"),
+        "PAGE_CACHE_MAX_MB": env.get("PAGE_CACHE_MAX_MB", "8"),
         "TRUSTED_PROXY_COUNT": env.get("TRUSTED_PROXY_COUNT", "0"),
         "MAIL_BACKEND": env.get("MAIL_BACKEND", "file"),
         "MAIL_FOLDER": env.get("MAIL_FOLDER") or str(instance / "mail"),
@@ -80,6 +81,9 @@ def build_config(instance_path: str, overrides: dict | None = None) -> dict:
         "PASSWORD_HASH_PROFILE", config["PASSWORD_HASH_PROFILE"], ("strong", "fast-for-tests")
     )
     config["PAGE_CACHE"] = validate_switch("PAGE_CACHE", config["PAGE_CACHE"])
+    config["PAGE_CACHE_MAX_MB"] = validate_positive_int(
+        "PAGE_CACHE_MAX_MB", config["PAGE_CACHE_MAX_MB"]
+    )
     config["MAIL_BACKEND"] = validate_choice(
         "MAIL_BACKEND", config["MAIL_BACKEND"], ("file", "smtp")
     )

@@ -109,3 +109,26 @@ def test_api_reads_are_cached_and_keep_their_cors_headers(client, app):
     assert second.get_json() == first.get_json()
     assert second.headers["Access-Control-Allow-Origin"] == "*"
     assert second.content_type == "application/json"
+
+
+def test_each_worker_keeps_only_page_cache_max_mb_of_pages(tmp_path):
+    """A crawler reading every post cannot grow a worker past the configured budget: the pages
+    read longest ago are rendered again, the latest stay cached."""
+    from app.cache import MEGABYTE
+    from tests.conftest import app_with
+
+    for app in app_with(tmp_path, PAGE_CACHE_MAX_MB=1):
+        with app.app_context():
+            author = make_user("long_writer")
+            paragraph = "Notes on thiopurine levels and liver tests, written at length. " * 8
+            paths = [
+                make_post(author, title=f"Long post {n}", body=(paragraph + "\n\n") * 30).path
+                for n in range(60)
+            ]
+            db.session.commit()
+        client = app.test_client()
+        sizes = [len(client.get(path).data) for path in paths]
+        assert sum(sizes) > 1.2 * MEGABYTE  # more than the budget holds
+        assert app.extensions["page_cache"].body_bytes <= MEGABYTE
+        assert client.get(paths[-1]).headers["X-Page-Cache"] == "hit"
+        assert client.get(paths[0]).headers["X-Page-Cache"] == "miss"

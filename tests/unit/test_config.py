@@ -46,6 +46,8 @@ def test_environment_chooses_where_data_lives(tmp_path, monkeypatch):
         ("RATELIMIT_STORAGE_URI", "redis-ish", "memory:// .* or redis://"),
         ("DB_POOL_SIZE", "0", "DB_POOL_SIZE must be at least 1"),
         ("DB_MAX_OVERFLOW", "many", "DB_MAX_OVERFLOW must be a whole number"),
+        ("PAGE_CACHE_MAX_MB", "0", "PAGE_CACHE_MAX_MB must be at least 1"),
+        ("PAGE_CACHE_MAX_MB", "8MB", "PAGE_CACHE_MAX_MB must be a whole number"),
     ],
 )
 def test_bad_settings_stop_start_up_with_a_clear_message(

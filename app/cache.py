@@ -47,7 +47,6 @@ from functools import cache
 
 from flask import Flask, Response, current_app, g, request, session
 from sqlalchemy import Engine, Select, bindparam, event, func, literal, select, update
-from sqlalchemy.dialects.postgresql.base import PGDialect
 from sqlalchemy.orm import Session
 from werkzeug.http import http_date, is_resource_modified, quote_etag
 from werkzeug.wsgi import get_host
@@ -81,7 +80,6 @@ API_ENDPOINTS = frozenset(
 CACHEABLE_ENDPOINTS = PAGE_ENDPOINTS | API_ENDPOINTS
 ENGAGEMENT_LAG_SECONDS = 60
 ENGAGEMENT_KINDS = (None, "post", "author")
-NUMBERED_POSTGRES = PGDialect(paramstyle="numeric_dollar")  # libpq's $1, $2 placeholders
 MAX_ENTRIES = 2000
 MAX_BODY_BYTES = 512 * 1024
 MEGABYTE = 1024 * 1024
@@ -212,6 +210,14 @@ def content_version_column():
     """The content version as a column, to read it in the same statement as something else."""
     version = select(SiteState.content_version).where(SiteState.id == 1).scalar_subquery()
     return func.coalesce(version, 0)
+
+
+@cache
+def numbered_postgres():
+    """PostgreSQL's dialect with libpq's $1, $2 placeholders (imported by PostgreSQL sites only)."""
+    from sqlalchemy.dialects.postgresql.base import PGDialect
+
+    return PGDialect(paramstyle="numeric_dollar")
 
 
 @cache
@@ -496,7 +502,7 @@ class PreparedQuery:
         from psycopg import pq  # here, not at the top: a SQLite worker is 10 MB lighter without
 
         self.answered = pq.ExecStatus.TUPLES_OK
-        compiled = version_query(kind).compile(dialect=NUMBERED_POSTGRES)
+        compiled = version_query(kind).compile(dialect=numbered_postgres())
         self.name = f"door_version_{kind or 'page'}".encode()
         self.values = compiled.construct_params({"shown": None} if kind else None)
         self.positions = compiled.positiontup

@@ -103,6 +103,19 @@ BUSY_TIMEOUT_MS = 5000
 READING_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
+def upsert(table, dialect_name: str):
+    """An INSERT with `on_conflict_do_update`, in the dialect that runs it (SQLite and
+    PostgreSQL spell it alike). PostgreSQL's dialect is imported only where it runs: a SQLite
+    worker is 2 MB lighter without it."""
+    if dialect_name == "postgresql":
+        from sqlalchemy.dialects import postgresql
+
+        return postgresql.insert(table)
+    from sqlalchemy.dialects import sqlite
+
+    return sqlite.insert(table)
+
+
 def is_sqlite(dbapi_connection) -> bool:
     return type(dbapi_connection).__module__.split(".")[0] == "sqlite3"
 

@@ -32,9 +32,8 @@ from email.message import Message
 from functools import partial
 
 from sqlalchemy import bindparam, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
-from app.db import utcnow
+from app.db import upsert, utcnow
 from app.extensions import db
 from app.links import site_url, site_url_for
 from app.mail import MaybeSent, NotSent, RecipientRefused, build_bulk_message
@@ -328,10 +327,9 @@ class Ledger:
 
     def __init__(self, window: Window) -> None:
         self.window = window
-        dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
         table = DigestDelivery.__table__
         self._insert = (
-            dialect.insert(table)
+            upsert(table, db.session.get_bind().dialect.name)
             .values(
                 user_id=bindparam("member_id"),
                 period=window.period,

@@ -24,9 +24,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Connection, Table, bindparam, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
-from app.db import UTCDateTime
+from app.db import UTCDateTime, upsert
 from app.models import (
     Post,
     TagKindCount,
@@ -146,8 +145,7 @@ def add_counts(
     ]
     if not rows:
         return
-    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
-    insert = dialect.insert(table)
+    insert = upsert(table, connection.dialect.name)
     connection.execute(
         insert.on_conflict_do_update(
             index_elements=list(keys),

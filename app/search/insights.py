@@ -16,10 +16,9 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from sqlalchemy import delete, func, select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from app.content.screening import screen
-from app.db import begin_writing, today
+from app.db import begin_writing, today, upsert
 from app.extensions import db
 from app.models.insights import MAX_MISS_QUERY_LENGTH, SearchMiss
 
@@ -89,8 +88,9 @@ def record_search(results) -> None:
 
 def count_miss(text: str, band: str, day: date) -> None:
     """One more occurrence of (day, text), the band as of the latest search."""
-    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(SearchMiss).values(day=day, query=text, band=band, occurrences=1)
+    statement = upsert(SearchMiss, db.session.get_bind().dialect.name).values(
+        day=day, query=text, band=band, occurrences=1
+    )
     statement = statement.on_conflict_do_update(
         index_elements=[SearchMiss.day, SearchMiss.query],
         set_={"band": band, "occurrences": SearchMiss.occurrences + 1},

@@ -9,8 +9,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from datetime import datetime
 
+from app.api.listing import ListedPost
 from app.experiences.facts import Facts
 from app.models import ArticleReference, Post, Tag, User
+from app.models.posts import post_path
+from app.models.users import is_verified_provider
 from app.posts.queries import Page
 
 
@@ -48,6 +51,27 @@ def post_json(post: Post) -> dict:
         "summary": post.summary,
         "tags": [tag.slug for tag in post.tags],
         "author": author_json(post.author),
+        "published_at": iso(post.published_at),
+        "answered": bool(post.is_answered),
+        "accepted_comment_id": post.accepted_reply_id,
+    }
+
+
+def listed_post_json(post: ListedPost) -> dict:
+    """post_json of a post read as a row for a list."""
+    return {
+        "id": post.id,
+        "url": post_path(post.id, post.slug),
+        "title": post.title,
+        "kind": post.kind,
+        "summary": post.summary,
+        "tags": list(post.tags),
+        "author": {
+            "username": post.username,
+            "display_name": post.display_name,
+            "role": post.role,
+            "verified": is_verified_provider(post.role, post.verification_state),
+        },
         "published_at": iso(post.published_at),
         "answered": bool(post.is_answered),
         "accepted_comment_id": post.accepted_reply_id,

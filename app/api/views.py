@@ -4,34 +4,32 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, jsonify, request, url_for
 from sqlalchemy import select
-from sqlalchemy.orm import undefer
 
 from app import ratelimits
-from app.answers.services import ANSWERED_CHOICES, answered_filter
+from app.answers.services import ANSWERED_CHOICES
 from app.api import params
+from app.api.listing import listed_posts, listing
 from app.api.openapi import openapi_document
 from app.api.presenters import (
     author_json,
     author_profile_json,
+    listed_post_json,
     page_json,
     post_detail_json,
-    post_json,
     tag_detail_json,
     tag_json,
 )
-from app.db import inline_key
 from app.experiences.reports import tag_report
 from app.experiences.services import facts_of
-from app.models import Post, Tag
+from app.models import Tag, User
 from app.models.enums import POST_KINDS, TAG_KINDS
 from app.posts.queries import (
     Page,
     counted_total,
     paginate,
+    paginate_cards,
     published_count_in_tag,
     published_counts_by_tag,
-    published_in_tag,
-    published_posts,
     viewable_post,
 )
 from app.posts.references import load_references
@@ -63,27 +61,32 @@ def list_posts():
     tag = tagged[0] if tagged is not None else None
     author = params.author_filter()
     answered = params.choice("answered", ANSWERED_CHOICES)
-    query = published_in_tag(tag) if tag is not None else published_posts()
-    query = query.options(undefer(Post.is_answered), undefer(Post.accepted_reply_id))
-    if author is not None:
-        query = query.where(Post.author_id == inline_key("author_id", author.id))
-    if kind is not None:
-        query = query.where(Post.kind == kind)
-    query = answered_filter(query, answered)
     if answered is not None:
         total = None  # the counters do not know which questions are answered: count the rows
     elif tagged is not None and author is None:
         total = tagged[1]
     else:
         total = counted_total(tag, author, kind)
-    page = paginate(query, paging.page, paging.per_page, total)
+    page = paginate_cards(
+        listing(tag is not None, author is not None, kind, answered),
+        listing_values(tag, author),
+        paging.page,
+        paging.per_page,
+        total,
+        items_of=listed_posts,
+    )
     filters = {
         "tag": tag.slug if tag else None,
         "author": author.username if author else None,
         "kind": kind,
         "answered": answered,
     }
-    return jsonify(page_json(page, post_json, next_url(page, **filters)))
+    return jsonify(page_json(page, listed_post_json, next_url(page, **filters)))
+
+
+def listing_values(tag: Tag | None, author: User | None) -> dict:
+    values = {"listed_tag_id": tag.id} if tag is not None else {}
+    return values | ({"listed_author_id": author.id} if author is not None else {})
 
 
 @bp.get("/posts/<post_id>")

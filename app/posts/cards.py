@@ -109,9 +109,14 @@ def cards_of(
     rows = read(statement, values).all()
     labels: dict[int, list[TagLabel]] = {}
     if with_tags and rows:
-        for post_id, slug, name, kind in read(_TAG_LABELS, {"post_ids": [row[0] for row in rows]}):
+        for post_id, slug, name, kind in tag_rows([row[0] for row in rows]):
             labels.setdefault(post_id, []).append(TagLabel(tag_path(slug), name, kind))
     return [card_of_row(row, tuple(labels.get(row[0], ()))) for row in rows]
+
+
+def tag_rows(post_ids: list[int]):
+    """(post id, slug, name, kind) of these posts' tags, each post's in Post.tags' order."""
+    return read(_TAG_LABELS, {"post_ids": post_ids})
 
 
 def card_of_row(row: Row, tags: tuple[TagLabel, ...]) -> Card:

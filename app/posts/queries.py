@@ -7,6 +7,7 @@ so content that is not published cannot leak through a forgotten filter.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import NamedTuple
@@ -196,12 +197,18 @@ def paginate(query: Select, page: int, per_page: int, total: int | None = None) 
 
 
 def paginate_cards(
-    listing: Select, values: dict, page: int, per_page: int, total: int | None = None
+    listing: Select,
+    values: dict,
+    page: int,
+    per_page: int,
+    total: int | None = None,
+    items_of: Callable[[Select, dict], list] = cards_of,
 ) -> Page:
     """paginate for a listing built once on published_cards and run with `values` (so the
-    statement, its window and their compiled SQL are reused): the page's items are Cards."""
+    statement, its window and their compiled SQL are reused): the page's items are Cards, or
+    what `items_of` makes of the window's rows."""
     window = {**values, "window_size": per_page, "window_start": (page - 1) * per_page}
-    items = cards_of(windowed(listing), window)
+    items = items_of(windowed(listing), window)
     if total is None:
         total = read(counting(listing), values).scalar()
     return Page(items=items, page=page, per_page=per_page, total=total or 0)

@@ -24,7 +24,10 @@ import time
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from tests.servers import PostgresServer
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 BIN_DIR = Path(sys.executable).parent
@@ -49,6 +52,7 @@ LOG_TAIL_LINES = 40
 WARMUP_REQUESTS = 10
 PATH_DISPLAY_CHARS = 40
 PREPARED_MARK = "prepared.json"
+BENCH_DATABASE = "bench_pages"
 
 TAG_PATH = "/tags/azathioprine"
 AUTHOR_PATH = "/authors/dr-okafor"
@@ -164,8 +168,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         "--data",
         type=Path,
-        help="keep the prepared database and index in this folder and reuse them next time "
-        "(the 100,000-post import takes minutes); without it, a temporary folder",
+        help="keep the prepared database and index (or PostgreSQL cluster) in this folder and "
+        "reuse them next time (the 100,000-post import takes minutes, half an hour on "
+        "PostgreSQL); without it, a temporary folder",
     )
     parser.add_argument(
         "--baseline",
@@ -180,8 +185,6 @@ def parse_args() -> argparse.Namespace:
     )
     medquad.add_option(parser)
     args = parser.parse_args()
-    if args.data and args.database == "postgres":
-        parser.error("--data keeps SQLite sites only")
     medquad.use(args.medquad)
     return args
 
@@ -242,15 +245,21 @@ def prepare_database(env: dict[str, str], posts: int = 0) -> None:
     log(f"database ready: {first_line} plus {posts} imported posts")
 
 
-def prepare_kept_data(env: dict[str, str], folder: Path, posts: int) -> None:
-    """Reuse the database kept in `folder` when it was prepared with as many posts (upgrading
-    it to the current schema); else prepare it afresh and note how."""
-    mark = folder / PREPARED_MARK
+def prepare_kept_data(
+    env: dict[str, str], folder: Path, posts: int, postgres: PostgresServer | None = None
+) -> None:
+    """Reuse the database kept in `folder` (SQLite's file, or `postgres`'s) when it was
+    prepared with as many posts (upgrading it to the current schema); else prepare it afresh
+    and note how."""
+    mark = folder / (f"postgres-{PREPARED_MARK}" if postgres else PREPARED_MARK)
     if mark.exists() and json.loads(mark.read_text()).get("posts") == posts:
         run_flask(env, "db", "upgrade")
         log(f"reusing the database in {folder} ({posts} imported posts)")
         return
     mark.unlink(missing_ok=True)
+    if postgres is not None:
+        postgres.drop_database(BENCH_DATABASE)
+        postgres.create_database(BENCH_DATABASE)
     for leftover in folder.glob("bench.db*"):
         leftover.unlink()
     shutil.rmtree(folder / "index", ignore_errors=True)
@@ -728,16 +737,22 @@ def print_log_tails(servers: list[Server]) -> None:
 
 
 def run_benchmark(
-    args: argparse.Namespace, workdir: Path, servers: list[Server], database_url: str | None
+    args: argparse.Namespace,
+    workdir: Path,
+    servers: list[Server],
+    postgres: PostgresServer | None = None,
 ) -> bool:
     """Return True when every page answered without errors."""
     data = args.data.resolve() if args.data else workdir
-    env = child_env(data, database_url)
+    env = child_env(data, postgres.url(BENCH_DATABASE) if postgres else None)
     if args.data:
         data.mkdir(parents=True, exist_ok=True)
-        prepare_kept_data(env, data, args.posts)
+        prepare_kept_data(env, data, args.posts, postgres)
     else:
         prepare_database(env, args.posts)
+    if postgres is not None:
+        # After an import autovacuum would vacuum the new rows during the first round.
+        postgres.psql(BENCH_DATABASE, "VACUUM (ANALYZE)")
     script = workdir / "percentiles.lua"
     script.write_text(WRK_PERCENTILES_LUA)
     extra = gunicorn_extra_options()
@@ -782,6 +797,19 @@ def run_benchmark(
     return not any(summary.has_errors for summary in summaries)
 
 
+def start_postgres(data: Path | None) -> PostgresServer:
+    """A PostgreSQL server of the run's own with the benchmark's database; its cluster is
+    kept in `data` (and found there next time) when given."""
+    sys.path.insert(0, str(REPO_ROOT))
+    from tests.servers import PostgresServer
+
+    postgres = PostgresServer(folder=data.resolve() / "postgres" if data else None).start()
+    if not postgres.has_database(BENCH_DATABASE):
+        postgres.create_database(BENCH_DATABASE)
+    log(f"PostgreSQL on port {postgres.port}")
+    return postgres
+
+
 def main() -> int:
     args = parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="bench-pages-"))
@@ -790,21 +818,17 @@ def main() -> int:
     postgres = None
     try:
         require_tools()
-        database_url = None
         if args.database == "postgres":
-            from tests.servers import PostgresServer
-
-            postgres = PostgresServer().start()
-            database_url = postgres.create_database("bench_pages")
-            log(f"PostgreSQL on port {postgres.port}")
-        succeeded = run_benchmark(args, workdir, servers, database_url)
+            postgres = start_postgres(args.data)
+        succeeded = run_benchmark(args, workdir, servers, postgres)
     except BenchError as error:
         log(f"error: {error}")
     finally:
         stop_servers(servers)
         if postgres is not None:
             postgres.stop()
-            shutil.rmtree(postgres.folder, ignore_errors=True)
+            if not args.data:
+                postgres.cleanup()
         if not succeeded:
             print_log_tails(servers)
         shutil.rmtree(workdir, ignore_errors=True)

@@ -53,9 +53,12 @@ def _as_server_user(command: list[str]) -> list[str]:
 class PostgresServer:
     """A PostgreSQL cluster of its own: `with PostgresServer() as pg: pg.url("dbname")`."""
 
-    def __init__(self, port: int | None = None) -> None:
+    def __init__(self, port: int | None = None, folder: Path | None = None) -> None:
+        """A new cluster in a temporary folder, or the one kept in `folder` (made if missing)."""
         self.port = port or free_port()
-        self.folder = Path(tempfile.mkdtemp(prefix="community-pg-"))
+        if folder is not None:
+            folder.mkdir(parents=True, exist_ok=True)
+        self.folder = folder or Path(tempfile.mkdtemp(prefix="community-pg-"))
         self.data = self.folder / "data"
         self.log = self.folder / "server.log"
 
@@ -84,6 +87,10 @@ class PostgresServer:
     def create_database(self, name: str) -> str:
         self.psql("postgres", f'CREATE DATABASE "{name}" OWNER {POSTGRES_USER}')
         return self.url(name)
+
+    def has_database(self, name: str) -> bool:
+        found = self.psql("postgres", f"SELECT 1 FROM pg_database WHERE datname = '{name}'")
+        return found.strip() == "1"
 
     def drop_database(self, name: str) -> None:
         self.psql("postgres", f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

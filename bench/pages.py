@@ -751,7 +751,8 @@ def run_benchmark(
     else:
         prepare_database(env, args.posts)
     if postgres is not None:
-        # After an import autovacuum would vacuum the new rows during the first round.
+        # Leave autovacuum nothing to do: after an import it may still be working through the
+        # new rows while the first round is measured.
         postgres.psql(BENCH_DATABASE, "VACUUM (ANALYZE)")
     script = workdir / "percentiles.lua"
     script.write_text(WRK_PERCENTILES_LUA)
